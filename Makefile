@@ -19,7 +19,7 @@ run: build libvirtd
 
 ## test: install what the tests need, start libvirtd, run lint, unit, integration and browser tests
 test: test-deps libvirtd lint check-generated
-	NWFILTER_WEB_REQUIRE_LIBVIRT=1 $(GO) test -count=1 -timeout 14m ./...
+	NWFILTER_WEB_REQUIRE_LIBVIRT=1 $(GO) test -count=1 -p 1 -timeout 14m ./...
 
 ## test-unit: the fast tests only (no libvirtd, no browser)
 test-unit:

@@ -43,6 +43,7 @@ A browser GUI for libvirt network filters (nwfilter).
 
 Commands:
   serve      serve the web GUI and the JSON API (the default)
+  preview    print the firewall chains libvirt 9.0 would make of a filter XML file
 
 Run 'nwfilter-web COMMAND --help' for a command's options.
 `
@@ -60,6 +61,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 			return err
 		}
 		return serve(ctx, cfg, stderr)
+	case "preview":
+		return runPreview(ctx, args, stdout, stderr)
 	case "help":
 		fmt.Fprint(stdout, usage)
 		return nil
