@@ -54,6 +54,7 @@ type AuditQuery struct {
 	Action   string
 	Actor    string
 	Result   string
+	Domain   string    // rows about this domain: its NICs ("Domain/MAC" targets) and actions "domain.*"
 	Since    time.Time // rows that started at or after Since (zero: no bound)
 	Until    time.Time // rows that started before Until (zero: no bound)
 }
@@ -61,87 +62,98 @@ type AuditQuery struct {
 // BeginAudit writes the row before the libvirt call (Result pending) and returns its ID. The
 // Result, After, Error and Duration of e are ignored: FinishAudit records them. A zero Time means
 // now; a Time earlier than the newest row's is raised to it, so that history order (by ID) and
-// time order always agree.
+// time order always agree. The row's begin event joins the hash chain in the same transaction.
 func (s *Store) BeginAudit(ctx context.Context, e AuditEntry) (int64, error) {
-	w, err := s.writer()
-	if err != nil {
-		return 0, err
-	}
 	if e.Action == "" || e.Target == "" {
 		return 0, errors.New("store: audit entry needs an action and a target")
 	}
-	t := e.Time
-	if t.IsZero() {
-		t = time.Now()
+	if e.Time.IsZero() {
+		e.Time = time.Now()
 	}
-	tx, err := w.BeginTx(ctx, nil)
+	e.Result, e.After, e.Error, e.Duration = ResultPending, "", "", 0
+	err := s.write(ctx, "beginning audit entry", func(ctx context.Context, tx *sql.Tx) error {
+		row := e
+		ns := row.Time.UnixNano()
+		last, err := lastAuditTime(ctx, tx)
+		if err != nil {
+			return err
+		}
+		ns = max(ns, last)
+		row.Time = timeFromNS(ns)
+		res, err := tx.ExecContext(ctx, `INSERT INTO audit
+			(time_ns, actor, client_addr, request_id, uri, action, target, before_xml, result)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'pending')`,
+			ns, row.Actor, row.ClientAddr, row.RequestID, row.URI, row.Action, row.Target, row.Before)
+		if err != nil {
+			return err
+		}
+		if row.ID, err = res.LastInsertId(); err != nil {
+			return err
+		}
+		if err := appendEvent(ctx, tx, eventBegin, &row); err != nil {
+			return err
+		}
+		e.ID = row.ID
+		return nil
+	})
 	if err != nil {
-		return 0, s.wrap("beginning audit entry", err)
+		return 0, err
 	}
-	defer tx.Rollback()
-	ns := t.UnixNano()
-	var last sql.NullInt64
-	if err := tx.QueryRowContext(ctx, `SELECT time_ns FROM audit ORDER BY id DESC LIMIT 1`).Scan(&last); err != nil && !errors.Is(err, sql.ErrNoRows) {
-		return 0, s.wrap("beginning audit entry", err)
-	}
-	if last.Valid && last.Int64 > ns {
-		ns = last.Int64
-	}
-	res, err := tx.ExecContext(ctx, `INSERT INTO audit
-		(time_ns, actor, client_addr, request_id, uri, action, target, before_xml, result)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'pending')`,
-		ns, e.Actor, e.ClientAddr, e.RequestID, e.URI, e.Action, e.Target, e.Before)
-	if err != nil {
-		return 0, s.wrap("beginning audit entry", err)
-	}
-	id, err := res.LastInsertId()
-	if err != nil {
-		return 0, s.wrap("beginning audit entry", err)
-	}
-	if err := tx.Commit(); err != nil {
-		return 0, s.wrap("beginning audit entry", err)
-	}
-	return id, nil
+	return e.ID, nil
+}
+
+// lastAuditTime is the newest row's time, also when every row has been archived.
+func lastAuditTime(ctx context.Context, tx *sql.Tx) (int64, error) {
+	var ns int64
+	err := tx.QueryRowContext(ctx, `SELECT coalesce(
+		(SELECT time_ns FROM audit ORDER BY id DESC LIMIT 1),
+		(SELECT last_time_ns FROM audit_anchor WHERE id = 1), 0)`).Scan(&ns)
+	return ns, err
 }
 
 // FinishAudit completes the row after the call: result ok with the XML after, or error with
 // libvirt's message. A row is finished once: ErrAuditFinished after that, ErrNotFound for an
-// unknown ID.
+// unknown ID. The row's finish event joins the hash chain, and an ok result makes after the
+// target's last known XML (see LastKnown), all in one transaction: there is no moment at which
+// the history and the "changed outside" baseline disagree.
 func (s *Store) FinishAudit(ctx context.Context, id int64, result, after, errMsg string, d time.Duration) error {
-	w, err := s.writer()
-	if err != nil {
-		return err
-	}
 	if result != ResultOK && result != ResultError {
 		return fmt.Errorf("store: finishing audit entry %d: result must be %q or %q, not %q", id, ResultOK, ResultError, result)
 	}
-	tx, err := w.BeginTx(ctx, nil)
-	if err != nil {
-		return s.wrap("finishing audit entry", err)
-	}
-	defer tx.Rollback()
-	res, err := tx.ExecContext(ctx, `UPDATE audit SET result = ?, after_xml = ?, error = ?, duration_ns = ?
-		WHERE id = ? AND result = 'pending'`, result, after, errMsg, int64(d), id)
-	if err != nil {
-		return s.wrap("finishing audit entry", err)
-	}
-	if n, err := res.RowsAffected(); err != nil {
-		return s.wrap("finishing audit entry", err)
-	} else if n == 0 {
-		var r string
-		err := tx.QueryRowContext(ctx, `SELECT result FROM audit WHERE id = ?`, id).Scan(&r)
-		if errors.Is(err, sql.ErrNoRows) {
-			return fmt.Errorf("%w: audit entry %d", ErrNotFound, id)
-		}
+	return s.write(ctx, "finishing audit entry", func(ctx context.Context, tx *sql.Tx) error {
+		res, err := tx.ExecContext(ctx, `UPDATE audit SET result = ?, after_xml = ?, error = ?, duration_ns = ?
+			WHERE id = ? AND result = 'pending'`, result, after, errMsg, int64(d), id)
 		if err != nil {
-			return s.wrap("finishing audit entry", err)
+			return err
 		}
-		return fmt.Errorf("%w: %d is %s", ErrAuditFinished, id, r)
-	}
-	if err := tx.Commit(); err != nil {
-		return s.wrap("finishing audit entry", err)
-	}
-	return nil
+		n, err := res.RowsAffected()
+		if err != nil {
+			return err
+		}
+		if n == 0 {
+			var r string
+			err := tx.QueryRowContext(ctx, `SELECT result FROM audit WHERE id = ?`, id).Scan(&r)
+			if errors.Is(err, sql.ErrNoRows) {
+				return fmt.Errorf("%w: audit entry %d", ErrNotFound, id)
+			}
+			if err != nil {
+				return err
+			}
+			return fmt.Errorf("%w: %d is %s", ErrAuditFinished, id, r)
+		}
+		var target string
+		if err := tx.QueryRowContext(ctx, `SELECT target FROM audit WHERE id = ?`, id).Scan(&target); err != nil {
+			return err
+		}
+		e := AuditEntry{ID: id, Result: result, After: after, Error: errMsg, Duration: d}
+		if err := appendEvent(ctx, tx, eventFinish, &e); err != nil {
+			return err
+		}
+		if result == ResultOK {
+			return setLastKnown(ctx, tx, target, after, id)
+		}
+		return nil
+	})
 }
 
 // auditColumns is the column list scanAudit expects.
@@ -155,10 +167,14 @@ func scanAudit(r rowScanner) (AuditEntry, error) {
 	var ns, dur int64
 	err := r.Scan(&e.ID, &ns, &e.Actor, &e.ClientAddr, &e.RequestID, &e.URI, &e.Action, &e.Target,
 		&e.Before, &e.After, &e.Result, &e.Error, &dur)
-	e.Time = time.Unix(0, ns).UTC()
-	e.Duration = time.Duration(dur)
+	e.Time, e.Duration = timeFromNS(ns), timeDuration(dur)
 	return e, err
 }
+
+// timeFromNS is how times are read back: UTC, nanosecond precision, no monotonic reading.
+func timeFromNS(ns int64) time.Time { return time.Unix(0, ns).UTC() }
+
+func timeDuration(ns int64) time.Duration { return time.Duration(ns) }
 
 // AuditEntries returns one page of the history, newest first.
 func (s *Store) AuditEntries(ctx context.Context, q AuditQuery) ([]AuditEntry, error) {
@@ -208,7 +224,7 @@ func (s *Store) auditWhere(ctx context.Context, q AuditQuery) (where string, arg
 		add("id < ?", q.BeforeID)
 	}
 	for _, f := range []struct{ col, v string }{
-		{"target", q.Target}, {"action", q.Action}, {"actor", q.Actor}, {"result", q.Result},
+		{"target", q.Target}, {"action", q.Action}, {"actor", q.Actor}, {"result", q.Result}, {"domain", q.Domain},
 	} {
 		if f.v != "" {
 			add(f.col+" = ?", f.v)
@@ -242,6 +258,17 @@ func (s *Store) auditWhere(ctx context.Context, q AuditQuery) (where string, arg
 		return "", nil, false, nil
 	}
 	return " WHERE " + strings.Join(conds, " AND "), args, false, nil
+}
+
+// Timeline returns one page of the history of one target (q.Target: a filter, a NIC as
+// "domain/MAC", a binding's port device) or of one VM (q.Domain: the domain and all its NICs),
+// newest first. It is AuditEntries insisting on one of the two, so that the timeline of
+// "nothing" is an error rather than the whole history.
+func (s *Store) Timeline(ctx context.Context, q AuditQuery) ([]AuditEntry, error) {
+	if q.Target == "" && q.Domain == "" {
+		return nil, errors.New("store: a timeline needs a target or a domain")
+	}
+	return s.AuditEntries(ctx, q)
 }
 
 // AuditEntry returns one row; ErrNotFound when there is none.

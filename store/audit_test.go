@@ -244,11 +244,21 @@ func TestAuditTimeNeverDecreases(t *testing.T) {
 // ID order rather than sort, or a million rows make the history page slow.
 func TestAuditQueryPlans(t *testing.T) {
 	s := openTest(t)
-	for _, where := range []string{
-		"", "WHERE id < 5", "WHERE target = 'x' AND id < 5", "WHERE action = 'x'",
-		"WHERE actor = 'x' AND id < 5", "WHERE result = 'x' AND id >= 3 AND id <= 9",
-	} {
-		rows, err := s.r.Query("EXPLAIN QUERY PLAN SELECT id FROM audit " + where + " ORDER BY id DESC LIMIT 50")
+	tests := []struct{ where, index string }{
+		{"", ""},
+		{"WHERE id < 5", ""},
+		{"WHERE target = ? AND id < 5", "audit_target"},
+		{"WHERE action = ?", "audit_action"},
+		{"WHERE actor = ? AND id < 5", "audit_actor"},
+		{"WHERE result = ? AND id >= 3 AND id <= 9", "audit_result"},
+		{"WHERE domain = ? AND id < 5", "audit_domain"},
+	}
+	for _, tt := range tests {
+		args := []any{}
+		if strings.Contains(tt.where, "?") {
+			args = append(args, "x")
+		}
+		rows, err := s.r.Query("EXPLAIN QUERY PLAN SELECT "+auditColumns+" FROM audit "+tt.where+" ORDER BY id DESC LIMIT 50", args...)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -260,8 +270,59 @@ func TestAuditQueryPlans(t *testing.T) {
 			plan += detail + "; "
 		}
 		rows.Close()
-		if strings.Contains(plan, "TEMP B-TREE") || strings.Contains(plan, "audit_time") {
-			t.Errorf("%q: plan %q sorts or scans the wrong index", where, plan)
+		if strings.Contains(plan, "TEMP B-TREE") || !strings.Contains(plan, "INDEX "+tt.index) && tt.index != "" {
+			t.Errorf("%q: plan %q sorts or does not use %s", tt.where, plan, tt.index)
 		}
+		if testing.Verbose() {
+			t.Logf("%q: %s", tt.where, plan)
+		}
+	}
+}
+
+func TestTimeline(t *testing.T) {
+	ctx := context.Background()
+	s := openTest(t)
+	rows := []struct{ action, target string }{
+		{"filter.define", "web"},                         // 1
+		{"nic.filterref.set", "vm1/52:54:00:00:00:01"},   // 2
+		{"nic.filterref.set", "vm2/52:54:00:00:00:02"},   // 3
+		{"domain.start", "vm1"},                          // 4
+		{"nic.filterref.clear", "vm1/52:54:00:00:00:03"}, // 5
+		{"binding.create", "vnet7"},                      // 6
+		{"filter.define", "vm1"},                         // 7: a filter that happens to share the VM's name
+	}
+	for _, r := range rows {
+		if _, err := s.BeginAudit(ctx, AuditEntry{Action: r.action, Target: r.target}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	tests := []struct {
+		name string
+		q    AuditQuery
+		want []int64
+	}{
+		{"filter", AuditQuery{Target: "web"}, []int64{1}},
+		{"one NIC", AuditQuery{Target: "vm1/52:54:00:00:00:01"}, []int64{2}},
+		{"VM", AuditQuery{Domain: "vm1"}, []int64{5, 4, 2}},
+		{"VM page", AuditQuery{Domain: "vm1", BeforeID: 5, Limit: 1}, []int64{4}},
+		{"binding", AuditQuery{Target: "vnet7"}, []int64{6}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			page, err := s.Timeline(ctx, tt.q)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var got []int64
+			for _, e := range page {
+				got = append(got, e.ID)
+			}
+			if !slices.Equal(got, tt.want) {
+				t.Errorf("got %v, want %v", got, tt.want)
+			}
+		})
+	}
+	if _, err := s.Timeline(ctx, AuditQuery{}); err == nil {
+		t.Error("a timeline of nothing succeeded")
 	}
 }

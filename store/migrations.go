@@ -13,7 +13,7 @@ import (
 // boundary and the step is simply run again on the next start.
 //
 // Each step says why it exists.
-var migrations = []string{
+var migrations = []migration{
 	// 1: The audit history (issue 2). A row is written before the libvirt call with result
 	// 'pending' and completed after it, so a crash in between leaves a visible "outcome
 	// unknown" row. AUTOINCREMENT: an ID is never reused, even once old rows are archived, so
@@ -22,7 +22,7 @@ var migrations = []string{
 	// a time range into an ID range. Each single-column index also orders by rowid inside a
 	// key, so "filter = ? AND id < ? ORDER BY id DESC LIMIT n" walks one index backwards
 	// without sorting: the keyset pages stay fast at millions of rows.
-	`CREATE TABLE audit (
+	{sql: `CREATE TABLE audit (
 		id          INTEGER PRIMARY KEY AUTOINCREMENT,
 		time_ns     INTEGER NOT NULL,
 		actor       TEXT    NOT NULL,
@@ -41,7 +41,62 @@ var migrations = []string{
 	CREATE INDEX audit_action ON audit (action);
 	CREATE INDEX audit_actor  ON audit (actor);
 	CREATE INDEX audit_result ON audit (result);
-	CREATE INDEX audit_time   ON audit (time_ns);`,
+	CREATE INDEX audit_time   ON audit (time_ns);`},
+
+	// 2: Tamper evidence (issue 5). A row changes once after it is written (FinishAudit), so
+	// the chain is made of events, not rows: a 'begin' event hashes the fields BeginAudit
+	// wrote, a 'finish' event the fields FinishAudit wrote, each chained to the event before
+	// it in commit order (see audit_chain.go). Rows written before this step are chained
+	// here, in ID order. The foreign key stops a row from being deleted under its events
+	// without first switching foreign keys off, which at least takes intent.
+	{sql: `CREATE TABLE audit_chain (
+		seq       INTEGER PRIMARY KEY AUTOINCREMENT,
+		audit_id  INTEGER NOT NULL REFERENCES audit (id),
+		event     TEXT    NOT NULL CHECK (event IN ('begin', 'finish')),
+		prev_hash BLOB    NOT NULL,
+		hash      BLOB    NOT NULL,
+		UNIQUE (audit_id, event)
+	);`, fn: chainExistingRows},
+
+	// 3: A timeline per VM (issue 5): rows about a domain are its NICs' changes (targets
+	// "domain/MAC") and the domain's own (actions "domain.*"). A virtual generated column
+	// costs no space in the table, and its partial index only covers rows that have one.
+	{sql: `ALTER TABLE audit ADD COLUMN domain TEXT GENERATED ALWAYS AS (
+		CASE
+			WHEN substr(action, 1, 7) = 'domain.' THEN target
+			WHEN instr(target, '/') > 0 THEN substr(target, 1, instr(target, '/') - 1)
+		END) VIRTUAL;
+	CREATE INDEX audit_domain ON audit (domain) WHERE domain IS NOT NULL;`},
+
+	// 4: "Changed outside" detection (issue 5): the XML each target had after the last change
+	// we know of, to compare with what libvirt has now. audit_id is the change that set it
+	// (NULL for a baseline taken without a change).
+	{sql: `CREATE TABLE last_known (
+		target     TEXT    PRIMARY KEY,
+		xml        TEXT    NOT NULL,
+		audit_id   INTEGER,
+		updated_ns INTEGER NOT NULL
+	) WITHOUT ROWID;`},
+
+	// 5: Retention (issue 5): archived rows leave this file, and the chain that remains starts
+	// from the hash of the last archived event. This one-row table keeps that anchor, and
+	// where the archived rows went, so verification still works after archiving.
+	{sql: `CREATE TABLE audit_anchor (
+		id            INTEGER PRIMARY KEY CHECK (id = 1),
+		seq           INTEGER NOT NULL,
+		hash          BLOB    NOT NULL,
+		last_audit_id INTEGER NOT NULL,
+		last_time_ns  INTEGER NOT NULL,
+		archived_rows INTEGER NOT NULL,
+		archive_path  TEXT    NOT NULL,
+		updated_ns    INTEGER NOT NULL
+	);`},
+}
+
+// migration is one schema step: SQL, then optionally Go for what SQL cannot do (hashing).
+type migration struct {
+	sql string
+	fn  func(ctx context.Context, tx *sql.Tx) error
 }
 
 // migrate brings the database up to len(migrations), one step per transaction.
@@ -73,8 +128,14 @@ func migrateOne(ctx context.Context, db *sql.DB) (done bool, err error) {
 	case v == len(migrations):
 		return true, nil
 	}
-	if _, err := tx.ExecContext(ctx, migrations[v]); err != nil {
+	m := migrations[v]
+	if _, err := tx.ExecContext(ctx, m.sql); err != nil {
 		return false, fmt.Errorf("schema step %d: %w", v+1, err)
+	}
+	if m.fn != nil {
+		if err := m.fn(ctx, tx); err != nil {
+			return false, fmt.Errorf("schema step %d: %w", v+1, err)
+		}
 	}
 	// PRAGMA takes no bound parameters; v+1 is an int we computed.
 	if _, err := tx.ExecContext(ctx, fmt.Sprintf("PRAGMA user_version = %d", v+1)); err != nil {

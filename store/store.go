@@ -12,6 +12,7 @@ import (
 	"path/filepath"
 	"runtime"
 	"strings"
+	"sync"
 
 	"modernc.org/sqlite"
 	sqlite3 "modernc.org/sqlite/lib"
@@ -38,6 +39,13 @@ type Store struct {
 	r *sql.DB
 	// roErr, when set, is why the database was opened read-only; every write returns it.
 	roErr error
+
+	// The writer goroutine (writer.go) owns w; jobs feeds it. mu guards closed and the
+	// closing of jobs against writes still being queued.
+	mu         sync.RWMutex
+	closed     bool
+	jobs       chan *writeJob
+	writerDone chan struct{}
 }
 
 // busyTimeoutMS bounds how long a statement waits for another process's lock (the CLI, a
@@ -181,6 +189,7 @@ func (s *Store) openWriter(ctx context.Context) error {
 		return s.wrap("migrating", err)
 	}
 	s.w = w
+	s.startWriter()
 	return nil
 }
 
@@ -188,6 +197,7 @@ func (s *Store) openWriter(ctx context.Context) error {
 // where they are stale, so the indexes keep being chosen well as the history grows.
 func (s *Store) Close() error {
 	var errs []error
+	s.stopWriter()
 	if s.w != nil {
 		_, _ = s.w.Exec("PRAGMA optimize")
 		errs = append(errs, s.w.Close())
@@ -201,19 +211,15 @@ func (s *Store) Close() error {
 // Path is the absolute path of the database file.
 func (s *Store) Path() string { return s.path }
 
-// writer returns the write connection, or why there is none.
-func (s *Store) writer() (*sql.DB, error) {
-	if s.roErr != nil {
-		return nil, s.roErr
-	}
-	return s.w, nil
-}
-
 // wrap prefixes err with the operation and maps SQLite's read-only and disk-full conditions to
 // ErrReadOnly and ErrDiskFull, so callers can tell the user what to fix.
 func (s *Store) wrap(op string, err error) error {
 	if err == nil {
 		return nil
+	}
+	var se *sqlite.Error
+	if !errors.As(err, &se) && strings.HasPrefix(err.Error(), "store: ") {
+		return err // already ours, and already says what failed
 	}
 	c := classify(err)
 	switch {
