@@ -1,0 +1,270 @@
+package nwfilter
+
+import (
+	"bytes"
+	"crypto/rand"
+	"encoding/hex"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"sort"
+	"strings"
+	"testing"
+)
+
+// TestDifferential instantiates every case under testdata/differential on a real libvirtd and
+// compares what libvirt puts on the host with Predict. A case is a directory: main.xml is the
+// filter bound to the port, any other NAME.xml is a filter it may refer to as NAME, and params
+// holds the binding's parameters (NAME=VALUE a line). The filters are defined under unique
+// names, the binding is made on a fresh tap device, and the three tables are compared cut down
+// to that device (other tests may have ports on the host). Where libvirt refuses, Predict must
+// refuse with the same message.
+//
+// It needs root and a local libvirtd (qemu:///system). Without them it is skipped, unless
+// NWFILTER_WEB_REQUIRE_LIBVIRT=1 or CI=true, where it fails.
+func TestDifferential(t *testing.T) {
+	if testing.Short() {
+		t.Skip("differential test talks to libvirtd; skipped with -short")
+	}
+	requireLibvirt(t)
+	cases, err := filepath.Glob("testdata/differential/*/main.xml")
+	if err != nil || len(cases) == 0 {
+		t.Fatal("no differential cases found")
+	}
+	sort.Strings(cases)
+	passed := 0
+	for _, c := range cases {
+		dir := filepath.Dir(c)
+		if t.Run(filepath.Base(dir), func(t *testing.T) { runDifferentialCase(t, dir) }) {
+			passed++
+		}
+	}
+	t.Logf("differential: %d/%d cases match libvirtd", passed, len(cases))
+}
+
+const testURI = "qemu:///system"
+
+func requireLibvirt(t *testing.T) {
+	t.Helper()
+	required := os.Getenv("NWFILTER_WEB_REQUIRE_LIBVIRT") == "1" || os.Getenv("CI") == "true"
+	problem := ""
+	switch {
+	case os.Geteuid() != 0:
+		problem = "not running as root (tap devices and iptables-save need it)"
+	default:
+		for _, tool := range []string{"virsh", "ip", "iptables-save", "ip6tables-save", "ebtables-save"} {
+			if _, err := exec.LookPath(tool); err != nil {
+				problem = tool + " not found"
+				break
+			}
+		}
+		if problem == "" {
+			if out, err := exec.Command("virsh", "-c", testURI, "nwfilter-list").CombinedOutput(); err != nil {
+				problem = fmt.Sprintf("libvirtd unreachable at %s: %v: %s", testURI, err, bytes.TrimSpace(out))
+			}
+		}
+	}
+	if problem == "" {
+		return
+	}
+	if required {
+		t.Fatal("libvirt required (NWFILTER_WEB_REQUIRE_LIBVIRT=1 or CI=true) but " + problem)
+	}
+	t.Skip("skipping: " + problem)
+}
+
+func randHex(n int) string {
+	b := make([]byte, n)
+	if _, err := rand.Read(b); err != nil {
+		panic(err)
+	}
+	return hex.EncodeToString(b)
+}
+
+func run(name string, args ...string) (string, error) {
+	cmd := exec.Command(name, args...)
+	var out, errb bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &errb
+	err := cmd.Run()
+	if err != nil {
+		return out.String(), fmt.Errorf("%s %s: %v: %s", name, strings.Join(args, " "), err, strings.TrimSpace(errb.String()))
+	}
+	return out.String(), nil
+}
+
+// virshError runs virsh and returns libvirt's message ("error: " lines but the first).
+func virsh(args ...string) (msg string, failed bool, err error) {
+	cmd := exec.Command("virsh", append([]string{"-c", testURI}, args...)...)
+	var errb bytes.Buffer
+	cmd.Stderr = &errb
+	if _, e := cmd.Output(); e != nil {
+		if _, ok := e.(*exec.ExitError); !ok {
+			return "", false, e
+		}
+		var lines []string
+		for _, l := range strings.Split(strings.TrimSpace(errb.String()), "\n") {
+			lines = append(lines, strings.TrimPrefix(l, "error: "))
+		}
+		if len(lines) > 1 {
+			lines = lines[1:]
+		}
+		return strings.Join(lines, "\n"), true, nil
+	}
+	return "", false, nil
+}
+
+var filterNameRE = regexp.MustCompile(`(<filter\s[^>]*name=['"])([^'"]+)(['"])`)
+var filterRefRE = regexp.MustCompile(`(<filterref\s[^>]*filter=['"])([^'"]+)(['"])`)
+
+func runDifferentialCase(t *testing.T, dir string) {
+	files, _ := filepath.Glob(filepath.Join(dir, "*.xml"))
+	prefix := "nwg-" + randHex(3) + "-"
+	local := map[string]string{} // local name -> XML with unique names
+	for _, f := range files {
+		local[strings.TrimSuffix(filepath.Base(f), ".xml")] = ""
+	}
+	rename := func(x string) string {
+		x = filterNameRE.ReplaceAllStringFunc(x, func(m string) string {
+			s := filterNameRE.FindStringSubmatch(m)
+			return s[1] + prefix + s[2] + s[3]
+		})
+		return filterRefRE.ReplaceAllStringFunc(x, func(m string) string {
+			s := filterRefRE.FindStringSubmatch(m)
+			if _, ok := local[s[2]]; ok {
+				return s[1] + prefix + s[2] + s[3]
+			}
+			return m
+		})
+	}
+	for name := range local {
+		b, err := os.ReadFile(filepath.Join(dir, name+".xml"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		local[name] = rename(string(b))
+	}
+	params := readParams(t, filepath.Join(dir, "params"))
+	dev := "nwg" + randHex(4)
+	mac := "52:54:00:" + randHex(1) + ":" + randHex(1) + ":" + randHex(1)
+	port := Port{Dev: dev, MAC: mac, Params: params}
+
+	resolver := Chain(ResolverFunc(func(name string) (string, error) {
+		if x, ok := local[strings.TrimPrefix(name, prefix)]; ok && strings.HasPrefix(name, prefix) {
+			return x, nil
+		}
+		return "", ErrFilterNotFound
+	}), Shipped)
+	want, predErr := Predict(local["main"], resolver, port)
+
+	tmp := t.TempDir()
+	// Define the filters: the referenced ones first, so that a refused main filter is
+	// refused for its own reasons.
+	var names []string
+	for n := range local {
+		if n != "main" {
+			names = append(names, n)
+		}
+	}
+	sort.Strings(names)
+	names = append(names, "main")
+	for _, n := range names {
+		path := filepath.Join(tmp, n+".xml")
+		if err := os.WriteFile(path, []byte(local[n]), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		msg, failed, err := virsh("nwfilter-define", path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if failed {
+			checkRefusal(t, "define "+n, msg, predErr)
+			return
+		}
+		full := prefix + n
+		t.Cleanup(func() { _, _, _ = virsh("nwfilter-undefine", full) })
+	}
+
+	if _, err := run("ip", "tuntap", "add", "dev", dev, "mode", "tap"); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _, _ = run("ip", "link", "del", dev) })
+	if _, err := run("ip", "link", "set", dev, "up"); err != nil {
+		t.Fatal(err)
+	}
+	var pb strings.Builder
+	for _, p := range params {
+		fmt.Fprintf(&pb, "<parameter name='%s' value='%s'/>", p.Name, p.Value)
+	}
+	binding := fmt.Sprintf(`<filterbinding><owner><name>nwfilter-web-test</name><uuid>%s</uuid></owner>`+
+		`<portdev name='%s'/><mac address='%s'/><filterref filter='%smain'>%s</filterref></filterbinding>`,
+		uuidString(), dev, mac, prefix, pb.String())
+	bpath := filepath.Join(tmp, "binding.xml")
+	if err := os.WriteFile(bpath, []byte(binding), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	msg, failed, err := virsh("nwfilter-binding-create", bpath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if failed {
+		checkRefusal(t, "binding-create", msg, predErr)
+		return
+	}
+	// registered after the tap device's cleanup, so it runs before it
+	t.Cleanup(func() { _, _, _ = virsh("nwfilter-binding-delete", dev) })
+	if predErr != nil {
+		t.Fatalf("libvirt instantiated the filter; Predict refused: %v", predErr)
+	}
+	for _, tbl := range []struct {
+		tool      string
+		args      []string
+		predicted string
+	}{
+		{"iptables-save", []string{"-t", "filter"}, want.IPTables},
+		{"ip6tables-save", []string{"-t", "filter"}, want.IP6Tables},
+		{"ebtables-save", nil, want.EBTables},
+	} {
+		out, err := run(tbl.tool, tbl.args...)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got := PortTables(stripComments(out), dev)
+		pred := PortTables(tbl.predicted, dev)
+		if got != pred {
+			t.Errorf("%s for %s differs (- libvirt, + predicted):\n%s", tbl.tool, dev, lineDiff(got, pred))
+		}
+	}
+}
+
+func stripComments(s string) string {
+	var b strings.Builder
+	for _, l := range strings.SplitAfter(s, "\n") {
+		if !strings.HasPrefix(l, "#") {
+			b.WriteString(l)
+		}
+	}
+	return b.String()
+}
+
+func uuidString() string {
+	h := randHex(16)
+	return h[:8] + "-" + h[8:12] + "-4" + h[13:16] + "-8" + h[17:20] + "-" + h[20:]
+}
+
+// checkRefusal compares libvirt's refusal with Predict's. Messages from the firewall tools
+// carry command lines and paths Predict only approximates, so for those only the refusal counts.
+func checkRefusal(t *testing.T, what, libvirtMsg string, predErr error) {
+	t.Helper()
+	if predErr == nil {
+		t.Fatalf("libvirt refused (%s): %s; Predict did not", what, libvirtMsg)
+	}
+	got := predErr.Error()
+	if strings.HasPrefix(got, "internal error: Failed to apply firewall rules") && strings.Contains(libvirtMsg, "Failed to apply firewall rules") {
+		return
+	}
+	if got != libvirtMsg {
+		t.Errorf("refusal (%s) differs:\nlibvirt: %s\npredict: %s", what, libvirtMsg, got)
+	}
+}
