@@ -684,15 +684,14 @@ func parseDetails(n *xmlNode, r *ruleDef, attrs []attrDef) error {
 		}
 		if okv {
 			it.dt = matched
-			if a.check != vNone && !checkValue(a.check, matched, prop, it, r) {
+			if matched == dtMACMask && maskBits(netip.AddrFrom16([16]byte{it.mac[0], it.mac[1], it.mac[2], it.mac[3], it.mac[4], it.mac[5]})) < 0 {
+				okv = false
+			} else if a.check != vNone && !checkValue(a.check, matched, prop, it, r) {
 				okv = false
 			}
 		}
 		if !okv {
 			lastErr = fmt.Sprintf("internal error: %s has illegal value %s", a.name, prop)
-			if msg := ipsetMsg(a.check, prop); msg != "" {
-				lastErr = msg
-			}
 			continue
 		}
 		r.items[a.f] = it
@@ -702,10 +701,6 @@ func parseDetails(n *xmlNode, r *ruleDef, attrs []attrDef) error {
 	}
 	return nil
 }
-
-// ipsetMsg is the error the ipset validators report themselves; libvirt then reports the generic
-// one too, which is the last and therefore the one virsh shows.
-func ipsetMsg(v validator, prop string) string { return "" }
 
 // parseValue tries one data type; fatal means libvirt stops trying further types.
 func parseValue(s string, dt dataType, check validator, it *item) (ok, fatal bool) {

@@ -224,11 +224,12 @@ func ebtSave(chain string, a []string) (string, error) {
 		if r.proto != want || r.protoInv {
 			return fail("For IP filtering the protocol must be specified as IPv4")
 		}
+		// what the kernel's ebt_ip and ebt_ip6 accept
 		if (r.ip.sport != nil || r.ip.dport != nil) && (r.ip.proto == nil || r.ip.protoInv || !portProto(*r.ip.proto)) {
-			return fail("For port filtering the IP protocol must be either 6 (tcp), 17 (udp), 33 (dccp) or 132 (sctp)")
+			return fail(" RULE_APPEND failed (Invalid argument): rule in chain %s", chain)
 		}
-		if r.ip.icmp != nil && (r.ip.proto == nil || *r.ip.proto != 58) {
-			return fail("For matching ICMPv6 type/code, the IP protocol must be 58 (ipv6-icmp)")
+		if r.ip.icmp != nil && (r.ip.proto == nil || r.ip.protoInv || *r.ip.proto != 58) {
+			return fail(" RULE_APPEND failed (Invalid argument): rule in chain %s", chain)
 		}
 	}
 	if r.arp != nil && (r.proto != 0x0806 && r.proto != 0x8035 || r.protoInv) {
@@ -240,7 +241,7 @@ func ebtSave(chain string, a []string) (string, error) {
 	return r.save(chain), nil
 }
 
-func portProto(p int) bool { return p == 6 || p == 17 || p == 33 || p == 132 }
+func portProto(p int) bool { return p == 6 || p == 17 || p == 33 || p == 132 || p == 136 }
 
 var (
 	macBroadcast = macMask{mac: [6]byte{0xff, 0xff, 0xff, 0xff, 0xff, 0xff}, mask: [6]byte{0xff, 0xff, 0xff, 0xff, 0xff, 0xff}}
@@ -420,6 +421,9 @@ func parseEbtPorts(s string) ([2]uint16, error) {
 	r, err := parseEbtRange(s, 65535)
 	if err != nil {
 		return [2]uint16{}, fmt.Errorf("Problem with specified port '%s'", s)
+	}
+	if r[0] > r[1] {
+		return [2]uint16{}, fmt.Errorf("invalid portrange (min > max)")
 	}
 	return [2]uint16{uint16(r[0]), uint16(r[1])}, nil
 }

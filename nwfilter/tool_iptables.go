@@ -258,9 +258,6 @@ func parsePortRange(v string) ([2]uint16, error) {
 	} else if r[1], err = p(hi); err != nil {
 		return r, err
 	}
-	if r[0] > r[1] {
-		r[0], r[1] = r[1], r[0]
-	}
 	return r, nil
 }
 
@@ -319,6 +316,9 @@ func (m *iptMatch) parse(opt string, inv bool, arg func() (string, bool), v6 boo
 		pr, err := parsePortRange(v)
 		if err != nil {
 			return err
+		}
+		if pr[0] > pr[1] && m.name != "udp" {
+			return fmt.Errorf("invalid portrange (min > max)")
 		}
 		if opt == "--sport" {
 			m.sport, m.hasSport = pr, true
