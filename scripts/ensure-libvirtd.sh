@@ -15,6 +15,14 @@ if [ ${#missing[@]} -gt 0 ]; then
   apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi
 
+# Without udev nobody gives /dev/kvm the group and mode Debian's udev rule gives it (root:kvm
+# 0660). libvirt then finds KVM "enabled when probing but not available now", throws its cached
+# qemu capabilities away and probes qemu again on every domain define and start: about a minute
+# each. Doing what udev would do keeps the cache valid.
+if [ -c /dev/kvm ] && getent group kvm >/dev/null; then
+  chgrp kvm /dev/kvm && chmod 0660 /dev/kvm || true
+fi
+
 if virsh -c qemu:///system version >/dev/null 2>&1; then
   exit 0
 fi
