@@ -5,8 +5,16 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"log/slog"
+	"net"
+	"net/http"
 	"os"
 	"path/filepath"
+	"time"
+
+	"github.com/nwfilter-web/nwfilter-web/libvirtx"
+	"github.com/nwfilter-web/nwfilter-web/store"
+	"github.com/nwfilter-web/nwfilter-web/web"
 )
 
 // serveConfig is everything `nwfilter-web serve` needs, from its flags and environment.
@@ -63,6 +71,42 @@ func defaultDBPath() string {
 	return "nwfilter-web.db"
 }
 
+// serve opens the store and the libvirt connection and serves until ctx ends. libvirtd being
+// down at start is not fatal: pages say it is unreachable and the connection comes up by
+// itself when the daemon does.
 func serve(ctx context.Context, cfg serveConfig, stderr io.Writer) error {
-	return fmt.Errorf("serve: not implemented yet")
+	log := slog.New(slog.NewTextHandler(stderr, nil))
+	st, err := store.Open(ctx, cfg.DB)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	lv, err := libvirtx.Open(cfg.Connect)
+	if err != nil {
+		return err
+	}
+	defer lv.Close()
+
+	srv := &http.Server{
+		Addr:              cfg.Listen,
+		Handler:           web.New(web.Deps{Libvirt: lv, Store: st, Log: log}),
+		ReadHeaderTimeout: 10 * time.Second,
+		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
+	}
+	ln, err := net.Listen("tcp", cfg.Listen)
+	if err != nil {
+		return fmt.Errorf("serve: %w", err)
+	}
+	log.Info("serving", "url", "http://"+ln.Addr().String(), "libvirt", cfg.Connect, "db", st.Path())
+	errc := make(chan error, 1)
+	go func() { errc <- srv.Serve(ln) }()
+	select {
+	case err := <-errc:
+		return fmt.Errorf("serve: %w", err)
+	case <-ctx.Done():
+	}
+	shutdownCtx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	log.Info("shutting down")
+	return srv.Shutdown(shutdownCtx)
 }

@@ -106,15 +106,15 @@ func TapDevice(t testing.TB) string {
 func DefineTestFilter(t testing.TB, conn *libvirtx.Conn, name, body string) {
 	t.Helper()
 	xml := fmt.Sprintf("<filter name='%s' chain='root'>%s</filter>", name, body)
-	if _, err := conn.DefineFilter(context.Background(), xml); err != nil {
-		t.Fatalf("define filter %s: %v", name, err)
-	}
 	t.Cleanup(func() {
 		err := retry(func(ctx context.Context) error { return conn.UndefineFilter(ctx, name) })
 		if err != nil && !errors.Is(err, libvirtx.ErrNoFilter) {
 			t.Errorf("cleanup: undefine filter %s: %v", name, err)
 		}
 	})
+	if _, err := conn.DefineFilter(context.Background(), xml); err != nil {
+		t.Fatalf("define filter %s: %v", name, err)
+	}
 }
 
 // EthernetNIC is an <interface type='ethernet'> with the MAC and, when ref is set, a filterref:
@@ -157,13 +157,7 @@ func DefineTestDomain(t testing.TB, conn *libvirtx.Conn, name, ifaceXML string) 
   </devices>
 </domain>`, name, ifaceXML)
 	ctx := context.Background()
-	err := conn.Call(ctx, func(l *libvirt.Libvirt) error {
-		_, err := l.DomainDefineXML(xml)
-		return err
-	})
-	if err != nil {
-		t.Fatalf("define domain %s: %v", name, err)
-	}
+	// The cleanup comes first: a define that times out on our side may still succeed.
 	t.Cleanup(func() {
 		err := retry(func(ctx context.Context) error {
 			return conn.Call(ctx, func(l *libvirt.Libvirt) error {
@@ -185,6 +179,13 @@ func DefineTestDomain(t testing.TB, conn *libvirtx.Conn, name, ifaceXML string) 
 			t.Errorf("cleanup: remove domain %s: %v", name, err)
 		}
 	})
+	err := conn.Call(ctx, func(l *libvirt.Libvirt) error {
+		_, err := l.DomainDefineXML(xml)
+		return err
+	})
+	if err != nil {
+		t.Fatalf("define domain %s: %v", name, err)
+	}
 	err = conn.Call(ctx, func(l *libvirt.Libvirt) error {
 		d, err := l.DomainLookupByName(name)
 		if err != nil {
