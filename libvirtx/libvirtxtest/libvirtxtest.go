@@ -146,6 +146,20 @@ func EthernetNIC(mac string, ref *libvirtx.FilterRef) string {
 // TargetDev is its tap device). t.Cleanup destroys and undefines it.
 func DefineTestDomain(t testing.TB, conn *libvirtx.Conn, name, ifaceXML string) libvirtx.Domain {
 	t.Helper()
+	DefineStoppedDomain(t, conn, name, ifaceXML)
+	if err := conn.StartDomain(context.Background(), name); err != nil {
+		t.Fatalf("start domain %s: %v", name, err)
+	}
+	dom, err := conn.Domain(context.Background(), name)
+	if err != nil {
+		t.Fatalf("read domain %s: %v", name, err)
+	}
+	return dom
+}
+
+// DefineStoppedDomain is DefineTestDomain without the start.
+func DefineStoppedDomain(t testing.TB, conn *libvirtx.Conn, name, ifaceXML string) {
+	t.Helper()
 	xml := fmt.Sprintf(`<domain type='qemu'>
   <name>%s</name>
   <memory unit='MiB'>64</memory>
@@ -186,21 +200,6 @@ func DefineTestDomain(t testing.TB, conn *libvirtx.Conn, name, ifaceXML string) 
 	if err != nil {
 		t.Fatalf("define domain %s: %v", name, err)
 	}
-	err = conn.Call(ctx, func(l *libvirt.Libvirt) error {
-		d, err := l.DomainLookupByName(name)
-		if err != nil {
-			return err
-		}
-		return l.DomainCreate(d)
-	})
-	if err != nil {
-		t.Fatalf("start domain %s: %v", name, err)
-	}
-	dom, err := conn.Domain(ctx, name)
-	if err != nil {
-		t.Fatalf("read domain %s: %v", name, err)
-	}
-	return dom
 }
 
 // CreateTestBinding creates a binding and deletes it in t.Cleanup.

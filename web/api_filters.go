@@ -1,0 +1,152 @@
+package web
+
+import (
+	"io"
+	"net/http"
+	"strings"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/nwfilter-web/nwfilter-web/libvirtx"
+	"github.com/nwfilter-web/nwfilter-web/views"
+)
+
+// apiFilter is a filter in API answers.
+type apiFilter struct {
+	Name       string   `json:"name"`
+	UUID       string   `json:"uuid"`
+	Chain      string   `json:"chain"`
+	Priority   int      `json:"priority"`
+	Rules      int      `json:"rules"`
+	References int      `json:"references"`
+	UsedBy     []apiUse `json:"used_by"`
+	XML        string   `json:"xml,omitempty"`
+}
+
+type apiUse struct {
+	Kind    string `json:"kind"`
+	Label   string `json:"label"`
+	PortDev string `json:"portdev,omitempty"`
+	Via     string `json:"via,omitempty"`
+}
+
+func toAPIFilter(r views.FilterRow, xml string) apiFilter {
+	f := apiFilter{Name: r.Name, UUID: r.UUID, Chain: r.Chain, Priority: r.Priority, Rules: r.Rules,
+		References: r.Refs, UsedBy: []apiUse{}, XML: xml}
+	for _, u := range r.UsedBy {
+		f.UsedBy = append(f.UsedBy, apiUse{Kind: u.Kind, Label: u.Label, PortDev: u.PortDev, Via: u.Via})
+	}
+	return f
+}
+
+// apiListFilters is GET /api/v1/filters.
+func (s *Server) apiListFilters(c echo.Context) error {
+	ctx, cancel := s.ctx(c)
+	defer cancel()
+	inv, err := s.loadInventory(ctx)
+	if err != nil {
+		return err
+	}
+	out := []apiFilter{}
+	for _, f := range inv.filters {
+		out = append(out, toAPIFilter(inv.row(f), ""))
+	}
+	return c.JSON(http.StatusOK, out)
+}
+
+// apiGetFilter is GET /api/v1/filters/{name}: JSON with the XML, or the bare XML when asked
+// for application/xml (so that GET then PUT round-trips).
+func (s *Server) apiGetFilter(c echo.Context) error {
+	ctx, cancel := s.ctx(c)
+	defer cancel()
+	name := c.Param("name")
+	xml, err := s.lv.FilterXML(ctx, name)
+	if err != nil {
+		return err
+	}
+	if wantsXML(c) {
+		return c.Blob(http.StatusOK, "application/xml; charset=utf-8", []byte(xml))
+	}
+	inv, err := s.loadInventory(ctx)
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, toAPIFilter(inv.row(libvirtx.Filter{Name: name, XML: xml}), xml))
+}
+
+func wantsXML(c echo.Context) bool {
+	return c.QueryParam("format") == "xml" || strings.Contains(c.Request().Header.Get("Accept"), "application/xml")
+}
+
+// apiPutFilter is PUT /api/v1/filters/{name} with the filter XML as the body.
+func (s *Server) apiPutFilter(c echo.Context) error {
+	body, err := io.ReadAll(c.Request().Body)
+	if err != nil {
+		return badField("xml", "reading the body: %v", err)
+	}
+	name := c.Param("name")
+	ctx, cancel := s.ctx(c)
+	_, existed := s.lv.FilterXML(ctx, name)
+	cancel()
+	if _, err := s.defineFilter(c, name, string(body)); err != nil {
+		return err
+	}
+	status := http.StatusOK
+	if existed != nil {
+		status = http.StatusCreated
+	}
+	ctx, cancel = s.ctx(c)
+	defer cancel()
+	xml, err := s.lv.FilterXML(ctx, name)
+	if err != nil {
+		return err
+	}
+	return c.JSON(status, map[string]string{"name": name, "xml": xml})
+}
+
+// apiDeleteFilter is DELETE /api/v1/filters/{name}.
+func (s *Server) apiDeleteFilter(c echo.Context) error {
+	if err := s.undefineFilter(c, c.Param("name")); err != nil {
+		return err
+	}
+	return c.NoContent(http.StatusNoContent)
+}
+
+// apiChains is the chains endpoint's answer.
+type apiChains struct {
+	Dev    string               `json:"dev"`
+	Actual *libvirtx.HostTables `json:"actual"`
+	Notice string               `json:"notice,omitempty"`
+}
+
+// apiFilterChains is GET /api/v1/filters/{name}/chains?dev=DEV.
+func (s *Server) apiFilterChains(c echo.Context) error {
+	ctx, cancel := s.ctx(c)
+	defer cancel()
+	name := c.Param("name")
+	if _, err := s.lv.FilterXML(ctx, name); err != nil {
+		return err
+	}
+	dev := c.QueryParam("dev")
+	if dev == "" {
+		inv, err := s.loadInventory(ctx)
+		if err != nil {
+			return err
+		}
+		ports := inv.portsOf(name)
+		if len(ports) == 0 {
+			return badField("dev", "filter %s is in effect on no port: name one with ?dev=", name)
+		}
+		dev = ports[0].Dev
+	} else if err := validPortDev(dev); err != nil {
+		return badField("dev", "%v", err)
+	}
+	out := apiChains{Dev: dev}
+	actual, notice := s.actualTables(ctx, dev)
+	if notice != "" {
+		out.Notice = notice
+	} else {
+		out.Actual = &actual
+	}
+	return c.JSON(http.StatusOK, out)
+}

@@ -1,0 +1,31 @@
+package web
+
+import (
+	"github.com/labstack/echo/v4"
+
+	"github.com/nwfilter-web/nwfilter-web/views"
+)
+
+// listBindings shows every nwfilter binding and the create form.
+func (s *Server) listBindings(c echo.Context) error {
+	p, err := s.bindingsPage(c, views.BindingForm{})
+	if err != nil {
+		return err
+	}
+	return s.render(c, views.BindingListView(p))
+}
+
+func (s *Server) bindingsPage(c echo.Context, form views.BindingForm) (views.BindingList, error) {
+	ctx, cancel := s.ctx(c)
+	defer cancel()
+	inv, err := s.loadInventory(ctx)
+	if err != nil {
+		return views.BindingList{}, err
+	}
+	p := views.BindingList{Meta: s.meta(c, "Bindings", "bindings"), Filters: inv.filterNames(), Form: form}
+	for _, b := range inv.bindings {
+		p.Bindings = append(p.Bindings, views.BindingRow{PortDev: b.PortDev, MAC: b.MAC, Owner: b.Owner,
+			Filter: b.FilterRef.Filter, Params: viewParams(b.FilterRef.Parameters)})
+	}
+	return p, nil
+}

@@ -1,0 +1,77 @@
+package web
+
+import (
+	"context"
+	"net/http"
+	"net/url"
+	"strings"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/nwfilter-web/nwfilter-web/libvirtx"
+	"github.com/nwfilter-web/nwfilter-web/views"
+)
+
+// createBinding creates a binding from the form; a refusal comes back beside what was typed.
+func (s *Server) createBinding(c echo.Context) error {
+	form := views.BindingForm{PortDev: strings.TrimSpace(c.FormValue("portdev")), MAC: c.FormValue("mac"),
+		Filter: c.FormValue("filter"), Params: c.FormValue("params")}
+	b := libvirtx.Binding{PortDev: form.PortDev, MAC: form.MAC, FilterRef: libvirtx.FilterRef{Filter: form.Filter}}
+	var err error
+	b.FilterRef.Parameters, err = parseParams(form.Params)
+	if err == nil {
+		err = s.newBinding(c, b)
+	}
+	if err != nil {
+		status, field, msg, expected := classify(err)
+		if !expected {
+			return err
+		}
+		form.Error, form.Field = msg, field
+		p, perr := s.bindingsPage(c, form)
+		if perr != nil {
+			return err
+		}
+		return s.renderStatus(c, status, views.BindingListView(p))
+	}
+	return c.Redirect(http.StatusSeeOther, "/bindings?done="+url.QueryEscape("Binding on "+b.PortDev+" created."))
+}
+
+// newBinding validates and creates a binding, audited.
+func (s *Server) newBinding(c echo.Context, b libvirtx.Binding) error {
+	if err := validPortDev(b.PortDev); err != nil {
+		return err
+	}
+	mac, err := normalMAC("mac", b.MAC)
+	if err != nil {
+		return err
+	}
+	b.MAC = mac
+	if err := validFilterName(b.FilterRef.Filter); err != nil {
+		return err
+	}
+	if err := validParams(b.FilterRef.Parameters); err != nil {
+		return err
+	}
+	return s.apply(c, change{action: actBindingCreate, target: b.PortDev,
+		before: func(ctx context.Context) (string, error) { return s.lv.BindingXML(ctx, b.PortDev) },
+		do:     func(ctx context.Context) (string, error) { return s.lv.CreateBinding(ctx, b) }})
+}
+
+// deleteBinding deletes the binding on a port device.
+func (s *Server) deleteBinding(c echo.Context) error {
+	dev := c.Param("dev")
+	if err := s.removeBinding(c, dev); err != nil {
+		return err
+	}
+	return c.Redirect(http.StatusSeeOther, "/bindings?done="+url.QueryEscape("Binding on "+dev+" deleted."))
+}
+
+func (s *Server) removeBinding(c echo.Context, dev string) error {
+	if err := validPortDev(dev); err != nil {
+		return err
+	}
+	return s.apply(c, change{action: actBindingDelete, target: dev,
+		before: func(ctx context.Context) (string, error) { return s.lv.BindingXML(ctx, dev) },
+		do:     func(ctx context.Context) (string, error) { return "", s.lv.DeleteBinding(ctx, dev) }})
+}

@@ -1,0 +1,112 @@
+package web
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"net/url"
+	"strings"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/nwfilter-web/nwfilter-web/libvirtx"
+	"github.com/nwfilter-web/nwfilter-web/nwfilter"
+	"github.com/nwfilter-web/nwfilter-web/views"
+)
+
+const newFilterXML = `<filter name='my-filter' chain='root'>
+  <rule action='drop' direction='out' priority='500'>
+    <tcp dstipaddr='192.168.122.1' dstportstart='22'/>
+  </rule>
+</filter>
+`
+
+// newFilter is the editor for a new filter.
+func (s *Server) newFilter(c echo.Context) error {
+	return s.render(c, views.FilterEditView(views.FilterEdit{Meta: s.meta(c, "New filter", "filters"), XML: newFilterXML}))
+}
+
+// editFilter is the editor with the filter's XML as libvirt returns it.
+func (s *Server) editFilter(c echo.Context) error {
+	ctx, cancel := s.ctx(c)
+	defer cancel()
+	name := c.Param("name")
+	xml, err := s.lv.FilterXML(ctx, name)
+	if err != nil {
+		return err
+	}
+	return s.render(c, views.FilterEditView(views.FilterEdit{Meta: s.meta(c, "Edit "+name, "filters"), Name: name, XML: xml}))
+}
+
+// createFilter defines a new filter from the editor.
+func (s *Server) createFilter(c echo.Context) error { return s.saveFilterForm(c, "") }
+
+// updateFilter redefines an existing filter from the editor.
+func (s *Server) updateFilter(c echo.Context) error { return s.saveFilterForm(c, c.Param("name")) }
+
+// saveFilterForm defines the XML; on refusal the editor comes back with libvirt's message
+// beside the text the user typed.
+func (s *Server) saveFilterForm(c echo.Context, name string) error {
+	xml := c.FormValue("xml")
+	defined, err := s.defineFilter(c, name, xml)
+	if err != nil {
+		status, _, msg, expected := classify(err)
+		if !expected {
+			return err
+		}
+		title := "New filter"
+		if name != "" {
+			title = "Edit " + name
+		}
+		return s.renderStatus(c, status, views.FilterEditView(views.FilterEdit{
+			Meta: s.meta(c, title, "filters"), Name: name, XML: xml, Error: msg}))
+	}
+	return c.Redirect(http.StatusSeeOther, "/filters/"+url.PathEscape(defined)+"?done="+url.QueryEscape("Filter "+defined+" defined."))
+}
+
+// defineFilter checks the XML names the filter it is saved as (want, when not empty), then
+// defines it, audited. Saved over an existing filter (want set), XML without a <uuid> gets the
+// filter's own, so that it is redefined in place as people expect; a new filter (want empty)
+// must not take the name of an existing one.
+func (s *Server) defineFilter(c echo.Context, want, xml string) (string, error) {
+	if strings.TrimSpace(xml) == "" {
+		return "", badField("xml", "the filter XML is empty")
+	}
+	sum, err := nwfilter.Summarize(xml)
+	if err != nil {
+		return "", badField("xml", "%v", err)
+	}
+	if sum.Name == "" {
+		return "", badField("name", "the filter has no name attribute")
+	}
+	if want != "" && sum.Name != want {
+		return "", badField("name", "the XML defines filter %q, not %q: rename it in a new filter instead", sum.Name, want)
+	}
+	ctx, cancel := s.ctx(c)
+	existing, err := s.lv.FilterXML(ctx, sum.Name)
+	cancel()
+	switch {
+	case err == nil && want == "":
+		return "", &fieldError{Field: "name", Status: http.StatusConflict,
+			Msg: fmt.Sprintf("a filter named %q already exists: edit it, or choose another name", sum.Name)}
+	case err == nil && sum.UUID == "":
+		old, serr := nwfilter.Summarize(existing)
+		if serr == nil && old.UUID != "" {
+			if xml, err = nwfilter.WithUUID(xml, old.UUID); err != nil {
+				return "", badField("xml", "%v", err)
+			}
+		}
+	case err != nil && !errors.Is(err, libvirtx.ErrNoFilter):
+		return "", err
+	}
+	err = s.apply(c, change{action: actFilterDefine, target: sum.Name,
+		before: func(ctx context.Context) (string, error) { return s.lv.FilterXML(ctx, sum.Name) },
+		do: func(ctx context.Context) (string, error) {
+			if _, err := s.lv.DefineFilter(ctx, xml); err != nil {
+				return "", err
+			}
+			return s.lv.FilterXML(ctx, sum.Name)
+		}})
+	return sum.Name, err
+}

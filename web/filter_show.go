@@ -1,0 +1,90 @@
+package web
+
+import (
+	"context"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/nwfilter-web/nwfilter-web/libvirtx"
+	"github.com/nwfilter-web/nwfilter-web/nwfilter"
+	"github.com/nwfilter-web/nwfilter-web/views"
+)
+
+// showFilter is the filter's XML beside the chains libvirt instantiated for one of its ports.
+func (s *Server) showFilter(c echo.Context) error {
+	ctx, cancel := s.ctx(c)
+	defer cancel()
+	name := c.Param("name")
+	xml, err := s.lv.FilterXML(ctx, name)
+	if err != nil {
+		return err
+	}
+	inv, err := s.loadInventory(ctx)
+	if err != nil {
+		return err
+	}
+	p := views.FilterPage{Meta: s.meta(c, "Filter "+name, "filters"), Name: name, XML: xml,
+		Row: inv.row(libvirtx.Filter{Name: name, XML: xml})}
+	p.Chains, err = s.chains(ctx, inv, name, c.QueryParam("dev"))
+	if err != nil {
+		return err
+	}
+	return s.render(c, views.FilterView(p))
+}
+
+// showChains is the chains fragment for another port, picked on the filter page.
+func (s *Server) showChains(c echo.Context) error {
+	ctx, cancel := s.ctx(c)
+	defer cancel()
+	name := c.Param("name")
+	if _, err := s.lv.FilterXML(ctx, name); err != nil {
+		return err
+	}
+	inv, err := s.loadInventory(ctx)
+	if err != nil {
+		return err
+	}
+	ch, err := s.chains(ctx, inv, name, c.QueryParam("dev"))
+	if err != nil {
+		return err
+	}
+	return s.render(c, views.ChainsView(ch))
+}
+
+// chains reads the host's tables cut down to port dev (the first port of the filter when dev
+// is empty), or says plainly why they cannot be shown.
+func (s *Server) chains(ctx context.Context, inv *inventory, name, dev string) (views.Chains, error) {
+	ch := views.Chains{Filter: name, Ports: inv.portsOf(name), Dev: dev}
+	if dev != "" {
+		if err := validPortDev(dev); err != nil {
+			return ch, err
+		}
+	}
+	if ch.Dev == "" && len(ch.Ports) > 0 {
+		ch.Dev = ch.Ports[0].Dev
+	}
+	if ch.Dev == "" {
+		return ch, nil
+	}
+	actual, notice := s.actualTables(ctx, ch.Dev)
+	ch.Notice = notice
+	ch.IPTables, ch.IP6, ch.EB = actual.IPTables, actual.IP6Tables, actual.EBTables
+	return ch, nil
+}
+
+// actualTables reads this host's firewall cut down to port dev. The notice says why it cannot
+// when the connection is to another host or the tables cannot be read.
+func (s *Server) actualTables(ctx context.Context, dev string) (libvirtx.HostTables, string) {
+	if !s.lv.Local() {
+		return libvirtx.HostTables{}, "The libvirt connection (" + s.lv.URI() + ") is not to this host, so its firewall cannot be read from here."
+	}
+	t, err := s.tables(ctx)
+	if err != nil {
+		return libvirtx.HostTables{}, "This host's firewall cannot be read: " + err.Error()
+	}
+	return libvirtx.HostTables{
+		IPTables:  nwfilter.PortTables(t.IPTables, dev),
+		IP6Tables: nwfilter.PortTables(t.IP6Tables, dev),
+		EBTables:  nwfilter.PortTables(t.EBTables, dev),
+	}, ""
+}

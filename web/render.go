@@ -1,0 +1,44 @@
+package web
+
+import (
+	"context"
+	"net/http"
+
+	"github.com/a-h/templ"
+	"github.com/labstack/echo/v4"
+
+	"github.com/nwfilter-web/nwfilter-web/views"
+)
+
+// render writes a component with status 200.
+func (s *Server) render(c echo.Context, comp templ.Component) error {
+	return s.renderStatus(c, http.StatusOK, comp)
+}
+
+// renderStatus is the one render helper: the component into a pooled buffer, then the response.
+func (s *Server) renderStatus(c echo.Context, status int, comp templ.Component) error {
+	buf := templ.GetBuffer()
+	defer templ.ReleaseBuffer(buf)
+	if err := comp.Render(c.Request().Context(), buf); err != nil {
+		return err
+	}
+	return c.HTMLBlob(status, buf.Bytes())
+}
+
+// isFragment is true for HTMX requests that want a fragment (not boosted page loads).
+func isFragment(c echo.Context) bool {
+	h := c.Request().Header
+	return h.Get("HX-Request") == "true" && h.Get("HX-Boosted") != "true"
+}
+
+// meta is the frame every page shows: the connection and its state.
+func (s *Server) meta(c echo.Context, title, nav string) views.Meta {
+	ctx, cancel := context.WithTimeout(c.Request().Context(), s.timeout)
+	defer cancel()
+	v, err := s.lv.Version(ctx)
+	m := views.Meta{Title: title, Nav: nav, URI: s.lv.URI(), Version: v, Reachable: err == nil, Asset: assetURL}
+	if f := c.QueryParam("done"); f != "" {
+		m.Flash = f
+	}
+	return m
+}
