@@ -86,6 +86,9 @@ func (s *Server) defineFilter(c echo.Context, want, xml string) (string, error) 
 	ctx, cancel := s.ctx(c)
 	existing, err := s.lv.FilterXML(ctx, sum.Name)
 	cancel()
+	if err != nil {
+		existing = ""
+	}
 	switch {
 	case err == nil && want == "":
 		return "", &fieldError{Field: "name", Status: http.StatusConflict,
@@ -99,6 +102,15 @@ func (s *Server) defineFilter(c echo.Context, want, xml string) (string, error) 
 		}
 	case err != nil && !errors.Is(err, libvirtx.ErrNoFilter):
 		return "", err
+	}
+	// The text libvirt prints of a filter, defined again, would change it in places (a chain
+	// priority of 0, an ipset): send what keeps the filter as the text describes it.
+	xml, notes, err := nwfilter.KeepState(xml, existing)
+	if err != nil {
+		return "", badField("xml", "%v", err)
+	}
+	for _, n := range notes {
+		s.log.Info("defining filter", "filter", sum.Name, "adjusted", n)
 	}
 	err = s.apply(c, change{action: actFilterDefine, target: sum.Name,
 		before: func(ctx context.Context) (string, error) { return s.lv.FilterXML(ctx, sum.Name) },

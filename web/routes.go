@@ -29,6 +29,14 @@ func (s *Server) routes(e *echo.Echo) {
 	e.GET("/filters/:name/delete", s.confirmDeleteFilter)
 	e.POST("/filters/:name/delete", s.deleteFilter)
 
+	// Rule composer: a new, cloned (?from=NAME) or existing filter as forms, checked as the
+	// user types, defined through the same audited path as the XML editor.
+	e.GET("/composer", s.newComposer)
+	e.GET("/composer/:name", s.editComposer)
+	e.POST("/composer/check", s.checkComposer)
+	e.POST("/composer/update", s.updateComposer)
+	e.POST("/composer/define", s.defineComposer)
+
 	// Virtual machines: NIC filterrefs, start and stop.
 	e.GET("/domains", s.listDomains)
 	e.POST("/domains/:name/interfaces/:mac/filterref", s.setNICFilter)
