@@ -179,6 +179,19 @@ var kindHelp = map[AttrKind]string{
 	KindBool:       "true or false",
 }
 
+// kindExample is a short example of each kind of value.
+var kindExample = map[AttrKind]string{
+	KindMAC: "52:54:00:12:34:56", KindMACMask: "ff:ff:ff:00:00:00", KindIPv4: "192.168.122.1",
+	KindIPv4Mask: "24", KindIPv6: "2001:db8::1", KindIPv6Mask: "64", KindUint8: "0-255",
+	KindUint16: "0-65535", KindUint16Dec: "0-65535", KindUint32: "0-4294967295", KindDSCP: "0-63",
+	KindVLANID: "0-4095", KindEthertype: "ipv4", KindVLANProto: "ipv4", KindARPOpcode: "Request",
+	KindIPProto: "tcp", KindState: "NEW,ESTABLISHED", KindTCPFlags: "SYN,ACK/SYN", KindIPSet: "myset",
+	KindIPSetFlags: "src,dst", KindComment: "text", KindBool: "true",
+}
+
+// KindExample is a short example of a value of kind k.
+func KindExample(k AttrKind) string { return kindExample[k] }
+
 // KindHelp says how a value of kind k is written.
 func KindHelp(k AttrKind) string { return kindHelp[k] }
 

@@ -82,6 +82,7 @@ type ComposerAttr struct {
 	Name    string
 	Help    string // what it matches
 	Format  string // how its value is written
+	Example string
 	Value   string
 	Neg     bool   // match='no'
 	Suggest string // the id of a datalist of values, "" when none

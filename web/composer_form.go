@@ -184,7 +184,8 @@ func composerEntries(f *nwfilter.Filter, ps nwfilter.Problems) []views.ComposerE
 			known := map[string]bool{}
 			for _, a := range info.Attrs {
 				known[a.Name] = true
-				va := views.ComposerAttr{Name: a.Name, Help: a.Help, Format: nwfilter.KindHelp(a.Kind), Suggest: views.SuggestFor(string(a.Kind))}
+				va := views.ComposerAttr{Name: a.Name, Help: a.Help, Format: nwfilter.KindHelp(a.Kind),
+					Example: nwfilter.KindExample(a.Kind), Suggest: views.SuggestFor(string(a.Kind))}
 				if v, ok := r.Attr(a.Name); ok {
 					va.Value, va.Neg = v.Value, v.Neg
 					if v.Value == "" {
@@ -193,6 +194,10 @@ func composerEntries(f *nwfilter.Filter, ps nwfilter.Problems) []views.ComposerE
 				}
 				ve.Attrs = append(ve.Attrs, va)
 				slot("attr." + a.Name)
+				if m := ve.Msgs["attr."+a.Name]; m.Text != "" && !m.Warning && !strings.HasPrefix(va.Value, "$") {
+					m.Text += " (expected: " + va.Format + ")"
+					ve.Msgs["attr."+a.Name] = m
+				}
 			}
 			for _, a := range r.Attrs {
 				if !known[a.Name] {
