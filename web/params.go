@@ -3,15 +3,12 @@ package web
 import (
 	"fmt"
 	"net"
-	"regexp"
 	"strings"
 
 	"github.com/nwfilter-web/nwfilter-web/libvirtx"
+	"github.com/nwfilter-web/nwfilter-web/nwfilter"
 	"github.com/nwfilter-web/nwfilter-web/views"
 )
-
-// varName is libvirt's syntax for a filter variable name.
-var varName = regexp.MustCompile(`^[a-zA-Z0-9_]+$`)
 
 // parseParams reads NAME=VALUE lines; repeated names form a list, in order.
 func parseParams(text string) ([]libvirtx.Param, error) {
@@ -30,17 +27,12 @@ func parseParams(text string) ([]libvirtx.Param, error) {
 	return out, validParams(out)
 }
 
-// validParams checks names and values as libvirt would before anything is sent.
+// validParams checks names and values as libvirt reads them before anything is sent: libvirt
+// silently drops a parameter whose name or value has other characters.
 func validParams(ps []libvirtx.Param) error {
 	for _, p := range ps {
-		if !varName.MatchString(p.Name) {
-			return badField("params", "parameter name %q: only letters, digits and _ are allowed", p.Name)
-		}
-		if p.Value == "" {
-			return badField("params", "parameter %s has no value", p.Name)
-		}
-		if strings.ContainsAny(p.Value, "<>&'\"\n") {
-			return badField("params", "parameter %s: the value %q has characters libvirt does not accept", p.Name, p.Value)
+		if msg := nwfilter.CheckParam(nwfilter.Param{Name: p.Name, Value: p.Value}); msg != "" {
+			return badField("params", "parameter %s: %s", p.Name, msg)
 		}
 	}
 	return nil

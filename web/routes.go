@@ -37,6 +37,10 @@ func (s *Server) routes(e *echo.Echo) {
 	e.POST("/composer/update", s.updateComposer)
 	e.POST("/composer/define", s.defineComposer)
 
+	// The parameters part of the NIC and binding forms, for the filter just chosen: the
+	// variables of its tree as fields.
+	e.GET("/filterref-params", s.showParamsBlock)
+
 	// Virtual machines: NIC filterrefs, start and stop.
 	e.GET("/domains", s.listDomains)
 	e.POST("/domains/:name/interfaces/:mac/filterref", s.setNICFilter)
