@@ -58,7 +58,7 @@ func paramsBlock(id, testid, filter string, vars []nwfilter.TreeVar, set []libvi
 	for _, v := range vars {
 		derived[v.Name] = true
 		f := views.ParamField{Name: v.Name, Explain: v.Explain(), Optional: v.Optional(),
-			List: v.List || v.Name == "IP" || v.Name == "IPV6" || v.Name == "DHCPSERVER",
+			List:     v.List || v.Name == "IP" || v.Name == "IPV6" || v.Name == "DHCPSERVER",
 			Defaults: strings.Join(v.Defaults, ", ")}
 		var uses, formats []string
 		for _, u := range v.Uses {

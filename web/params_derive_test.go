@@ -82,7 +82,7 @@ func TestNICParamFields(t *testing.T) {
 		if fake.calls != calls {
 			t.Errorf("%s=%s was sent", c.field, c.value)
 		}
-		if got := d.Find(`input[name="` + c.field + `"]`).First().AttrOr("value", ""); got != c.value && !strings.HasPrefix(c.field, "var.IP") {
+		if got := d.Find(`input[name="`+c.field+`"]`).First().AttrOr("value", ""); got != c.value && !strings.HasPrefix(c.field, "var.IP") {
 			t.Errorf("%s: the typed value is not kept: %q", c.field, got)
 		}
 	}
