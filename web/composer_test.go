@@ -1,8 +1,10 @@
 package web
 
 import (
+	"encoding/json"
 	"net/http"
 	"net/url"
+	"slices"
 	"strings"
 	"testing"
 
@@ -268,4 +270,29 @@ func mustModel(t *testing.T, s http.Handler, v url.Values) *nwfilter.Filter {
 		t.Fatalf("form: %v %+v", err, st)
 	}
 	return st.f
+}
+
+func TestAPICheckFilter(t *testing.T) {
+	s, fake, _ := newTestServer(t)
+	calls := fake.calls
+	rec := do(t, s, "POST", "/api/v1/filters/check", "<filter name='x' chain='mac'><rule action='drop' direction='out'><tcp dstportstart='65536' flags='SYN'/><udp/></rule></filter>")
+	var got apiCheckResult
+	if err := json.Unmarshal(rec.Body.Bytes(), &got); err != nil || rec.Code != http.StatusOK {
+		t.Fatalf("%d %s %v", rec.Code, rec.Body, err)
+	}
+	wantXML := "<filter name='x' chain='mac' priority='-800'>\n  <rule action='drop' direction='out' priority='500'>\n    <tcp dstportstart='65536' flags='SYN'/>\n    <udp/>\n  </rule>\n</filter>\n"
+	want := []apiProblem{
+		{0, "extra", "libvirt ignores <udp> in a rule", true},
+		{0, "attr.dstportstart", "internal error: dstportstart has illegal value 65536", false},
+		{0, "attr.flags", "internal error: flags has illegal value SYN", false},
+	}
+	if got.OK || got.XML != wantXML || !slices.Equal(got.Problems, want) {
+		t.Errorf("got %+v", got)
+	}
+	if rec := do(t, s, "POST", "/api/v1/filters/check", "<filter"); rec.Code != http.StatusBadRequest || !strings.Contains(rec.Body.String(), `"field":"xml"`) {
+		t.Errorf("broken XML: %d %s", rec.Code, rec.Body)
+	}
+	if fake.calls != calls {
+		t.Error("the check sent something to libvirt")
+	}
 }

@@ -63,6 +63,8 @@ func (s *Server) routes(e *echo.Echo) {
 	api.PUT("/filters/:name", s.apiPutFilter)
 	api.DELETE("/filters/:name", s.apiDeleteFilter)
 	api.GET("/filters/:name/chains", s.apiFilterChains)
+	// The composer's checks, for scripts: nothing is sent to libvirt.
+	api.POST("/filters/check", s.apiCheckFilter)
 	api.GET("/domains", s.apiListDomains)
 	api.PUT("/domains/:name/interfaces/:mac/filterref", s.apiSetNICFilter)
 	api.DELETE("/domains/:name/interfaces/:mac/filterref", s.apiClearNICFilter)
