@@ -181,12 +181,12 @@ var kindHelp = map[AttrKind]string{
 
 // kindExample is a short example of each kind of value.
 var kindExample = map[AttrKind]string{
-	KindMAC: "52:54:00:12:34:56", KindMACMask: "ff:ff:ff:00:00:00", KindIPv4: "192.168.122.1",
-	KindIPv4Mask: "24", KindIPv6: "2001:db8::1", KindIPv6Mask: "64", KindUint8: "0-255",
+	KindMAC: "e.g. 52:54:00:12:34:56", KindMACMask: "e.g. ff:ff:ff:00:00:00", KindIPv4: "e.g. 192.168.122.1",
+	KindIPv4Mask: "0-32 or 255.255.255.0", KindIPv6: "e.g. 2001:db8::1", KindIPv6Mask: "0-128", KindUint8: "0-255",
 	KindUint16: "0-65535", KindUint16Dec: "0-65535", KindUint32: "0-4294967295", KindDSCP: "0-63",
-	KindVLANID: "0-4095", KindEthertype: "ipv4", KindVLANProto: "ipv4", KindARPOpcode: "Request",
-	KindIPProto: "tcp", KindState: "NEW,ESTABLISHED", KindTCPFlags: "SYN,ACK/SYN", KindIPSet: "myset",
-	KindIPSetFlags: "src,dst", KindComment: "text", KindBool: "true",
+	KindVLANID: "0-4095", KindEthertype: "e.g. ipv4", KindVLANProto: "e.g. ipv4", KindARPOpcode: "e.g. Request",
+	KindIPProto: "e.g. tcp", KindState: "e.g. NEW,ESTABLISHED", KindTCPFlags: "e.g. SYN,ACK/SYN", KindIPSet: "ipset name",
+	KindIPSetFlags: "e.g. src,dst", KindComment: "text", KindBool: "true or false",
 }
 
 // KindExample is a short example of a value of kind k.

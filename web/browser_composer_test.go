@@ -3,6 +3,8 @@ package web
 import (
 	"context"
 	"net/http/httptest"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -70,7 +72,19 @@ func TestComposerSeedRuleBrowser(t *testing.T) {
 	if !strings.Contains(xml, want) {
 		t.Errorf("the composer's XML:\n%s\nlacks\n%s", xml, want)
 	}
-	saveScreenshot(t, ctx, "composer")
+	browse(t, ctx, "show the rule", chromedp.Evaluate[chromedp.Void](`document.querySelector('[data-testid="entry-0"]').scrollIntoView()`))
+	// The README's composer screenshot (saveScreenshot would write the main one).
+	png := read(t, ctx, "screenshot", chromedp.CaptureScreenshot())
+	shot := filepath.Join("testdata", "screenshots", "composer.tmp.png")
+	if *updateScreenshot {
+		shot = filepath.Join("..", "docs", "composer.png")
+	}
+	if err := os.MkdirAll(filepath.Dir(shot), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(shot, png, 0o644); err != nil {
+		t.Fatal(err)
+	}
 
 	browse(t, ctx, "define it",
 		chromedp.Click(css(`[data-testid="composer-define"]`)),
