@@ -39,7 +39,7 @@ func TreeVariables(filterXML string, r Resolver) ([]TreeVar, error) {
 	if err != nil {
 		return nil, err
 	}
-	w := &varWalker{res: r, index: map[string]int{}, seen: map[string]bool{}}
+	w := &treeVarWalker{res: r, index: map[string]int{}, seen: map[string]bool{}}
 	if err := w.walk(root, nil); err != nil {
 		return nil, err
 	}
@@ -51,14 +51,14 @@ func TreeVariables(filterXML string, r Resolver) ([]TreeVar, error) {
 	return w.vars, nil
 }
 
-type varWalker struct {
+type treeVarWalker struct {
 	res   Resolver
 	vars  []TreeVar
 	index map[string]int
 	seen  map[string]bool // filters on the current path, against loops
 }
 
-func (w *varWalker) get(name string) *TreeVar {
+func (w *treeVarWalker) get(name string) *TreeVar {
 	i, ok := w.index[name]
 	if !ok {
 		i = len(w.vars)
@@ -69,7 +69,7 @@ func (w *varWalker) get(name string) *TreeVar {
 }
 
 // walk visits f; given are the names a filterref above already gave a value.
-func (w *varWalker) walk(f *filterDef, given map[string][]string) error {
+func (w *treeVarWalker) walk(f *filterDef, given map[string][]string) error {
 	if w.seen[f.name] {
 		return nil
 	}

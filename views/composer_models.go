@@ -27,7 +27,7 @@ type ComposerPage struct {
 	Error  string
 	Notice string
 
-	Preview Preview
+	Preview ComposerPreview
 
 	Filters   []string // filters a reference may name
 	Protocols []ProtocolChoice
@@ -115,12 +115,12 @@ type ProtocolChoice struct {
 	Help  string
 }
 
-// Preview is the chains libvirt would make of the filter on a port, predicted.
-type Preview struct {
+// ComposerPreview is the chains libvirt would make of the filter on a port, predicted.
+type ComposerPreview struct {
 	Dev    string
 	MAC    string
 	Params string // NAME=VALUE a line
-	Vars   []PreviewVar
+	Vars   []ComposerVar
 	// IPTables, IP6 and EB are the predicted iptables-save, ip6tables-save and ebtables-save
 	// lines for the port.
 	IPTables string
@@ -130,8 +130,8 @@ type Preview struct {
 	Notice   string
 }
 
-// PreviewVar is a variable the filter tree uses.
-type PreviewVar struct {
+// ComposerVar is a variable the filter tree uses.
+type ComposerVar struct {
 	Name    string
 	Explain string
 	Given   bool

@@ -1887,7 +1887,7 @@ func composerProblems(p ComposerPage, oob bool) templ.Component {
 	})
 }
 
-func composerPreview(v Preview) templ.Component {
+func composerPreview(v ComposerPreview) templ.Component {
 	return templruntime.GeneratedTemplate(func(templ_7745c5c3_Input templruntime.GeneratedComponentInput) (templ_7745c5c3_Err error) {
 		templ_7745c5c3_W, ctx := templ_7745c5c3_Input.Writer, templ_7745c5c3_Input.Context
 		if templ_7745c5c3_CtxErr := ctx.Err(); templ_7745c5c3_CtxErr != nil {
@@ -1947,7 +1947,7 @@ func composerPreview(v Preview) templ.Component {
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}
-		templ_7745c5c3_Err = PreviewResult(v, false).Render(ctx, templ_7745c5c3_Buffer)
+		templ_7745c5c3_Err = ComposerPreviewResult(v, false).Render(ctx, templ_7745c5c3_Buffer)
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}
@@ -1959,9 +1959,9 @@ func composerPreview(v Preview) templ.Component {
 	})
 }
 
-// PreviewResult is the predicted chains, refreshed after every check (oob: as an out-of-band
+// ComposerPreviewResult is the predicted chains, refreshed after every check (oob: as an out-of-band
 // swap).
-func PreviewResult(v Preview, oob bool) templ.Component {
+func ComposerPreviewResult(v ComposerPreview, oob bool) templ.Component {
 	return templruntime.GeneratedTemplate(func(templ_7745c5c3_Input templruntime.GeneratedComponentInput) (templ_7745c5c3_Err error) {
 		templ_7745c5c3_W, ctx := templ_7745c5c3_Input.Writer, templ_7745c5c3_Input.Context
 		if templ_7745c5c3_CtxErr := ctx.Err(); templ_7745c5c3_CtxErr != nil {
@@ -2218,7 +2218,7 @@ func ComposerChecked(p ComposerPage) templ.Component {
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}
-		templ_7745c5c3_Err = PreviewResult(p.Preview, true).Render(ctx, templ_7745c5c3_Buffer)
+		templ_7745c5c3_Err = ComposerPreviewResult(p.Preview, true).Render(ctx, templ_7745c5c3_Buffer)
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}

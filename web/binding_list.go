@@ -27,7 +27,7 @@ func (s *Server) bindingsPage(c echo.Context, form views.BindingForm) (views.Bin
 	if filter == "" && len(p.Filters) > 0 {
 		filter = p.Filters[0] // what the select shows first
 	}
-	p.Form.Block = paramsBlock("binding-params-block", "binding", filter, treeVars(inv.resolver(), filter), fromViewParams(form.Typed))
+	p.Form.Block = paramsBlock("binding-params-block", "binding", filter, treeVars(inv.treeResolver(), filter), fromViewParams(form.Typed))
 	if len(form.Typed) == 0 && form.Params != "" {
 		p.Form.Block.Other = form.Params // lines that did not read as NAME=VALUE, as typed
 	}

@@ -26,18 +26,18 @@ type composerState struct {
 	f    *nwfilter.Filter
 	// text is the XML view's text as typed; textErr why it cannot be read (f is then nil).
 	text, textErr string
-	preview       previewPort
+	preview       composerPort
 	// dropped are the attributes a change of protocol left behind, in words.
 	dropped []string
 	notice  string
 }
 
-// previewPort is the port the chains are predicted for, as typed.
-type previewPort struct {
+// composerPort is the port the chains are predicted for, as typed.
+type composerPort struct {
 	dev, mac, params string
 }
 
-func defaultPreview() previewPort { return previewPort{dev: "vnet0", mac: "52:54:00:00:00:01"} }
+func defaultComposerPort() composerPort { return composerPort{dev: "vnet0", mac: "52:54:00:00:00:01"} }
 
 // filterKeep is what a filter's forms do not show.
 type filterKeep struct {
@@ -74,9 +74,9 @@ func decodeKeep(s string, v any) error {
 // parseComposerForm reads the composer's form.
 func parseComposerForm(form url.Values) (*composerState, error) {
 	st := &composerState{orig: form.Get("orig"), from: form.Get("from"), mode: form.Get("mode"),
-		preview: previewPort{dev: form.Get("pv.dev"), mac: form.Get("pv.mac"), params: form.Get("pv.params")}}
+		preview: composerPort{dev: form.Get("pv.dev"), mac: form.Get("pv.mac"), params: form.Get("pv.params")}}
 	if _, ok := form["pv.dev"]; !ok {
-		st.preview = defaultPreview()
+		st.preview = defaultComposerPort()
 	}
 	if st.mode == "xml" {
 		st.text = form.Get("xml")

@@ -41,7 +41,7 @@ func (s *Server) composerPage(c echo.Context, st *composerState, withMeta bool) 
 	if st.f == nil {
 		// The XML view's text is not a filter the composer can read: keep it as typed.
 		p.XML, p.XMLError = st.text, st.textErr
-		p.Preview = views.Preview{Dev: st.preview.dev, MAC: st.preview.mac, Params: st.preview.params,
+		p.Preview = views.ComposerPreview{Dev: st.preview.dev, MAC: st.preview.mac, Params: st.preview.params,
 			Error: "No prediction: " + st.textErr}
 		return p
 	}
@@ -75,7 +75,7 @@ func (s *Server) composerPage(c echo.Context, st *composerState, withMeta bool) 
 	if st.mode == "xml" {
 		p.XML = st.text
 	}
-	p.Preview = s.predictPreview(xml, res, st.preview, resNotice)
+	p.Preview = s.composerPrediction(xml, res, st.preview, resNotice)
 	return p
 }
 
@@ -113,9 +113,9 @@ func (s *Server) filterResolver(ctx context.Context, self string) (nwfilter.Reso
 	return nwfilter.Chain(own, nwfilter.Shipped), names, notice
 }
 
-// predictPreview predicts the chains libvirt 9.0 would make of the filter on the preview port.
-func (s *Server) predictPreview(xml string, res nwfilter.Resolver, pp previewPort, notice string) views.Preview {
-	v := views.Preview{Dev: pp.dev, MAC: pp.mac, Params: pp.params, Notice: notice}
+// composerPrediction predicts the chains libvirt 9.0 would make of the filter on the preview port.
+func (s *Server) composerPrediction(xml string, res nwfilter.Resolver, pp composerPort, notice string) views.ComposerPreview {
+	v := views.ComposerPreview{Dev: pp.dev, MAC: pp.mac, Params: pp.params, Notice: notice}
 	params, perr := parseParams(pp.params)
 	given := map[string]bool{}
 	var port []nwfilter.Param
@@ -125,7 +125,7 @@ func (s *Server) predictPreview(xml string, res nwfilter.Resolver, pp previewPor
 	}
 	if vars, err := nwfilter.TreeVariables(xml, res); err == nil {
 		for _, tv := range vars {
-			v.Vars = append(v.Vars, views.PreviewVar{Name: tv.Name, Explain: tv.Explain(), Given: given[tv.Name]})
+			v.Vars = append(v.Vars, views.ComposerVar{Name: tv.Name, Explain: tv.Explain(), Given: given[tv.Name]})
 		}
 	}
 	if perr != nil {

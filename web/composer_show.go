@@ -10,7 +10,7 @@ import (
 // newComposer is the composer for a new filter; with ?from=NAME it starts from a copy of that
 // filter (libvirt's, or one libvirt ships) under a new name.
 func (s *Server) newComposer(c echo.Context) error {
-	st := &composerState{mode: "form", preview: defaultPreview(), f: &nwfilter.Filter{Chain: "root"}}
+	st := &composerState{mode: "form", preview: defaultComposerPort(), f: &nwfilter.Filter{Chain: "root"}}
 	if from := c.QueryParam("from"); from != "" {
 		f, err := s.loadComposed(c, from, true)
 		if err != nil {
@@ -29,6 +29,6 @@ func (s *Server) editComposer(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	st := &composerState{orig: name, mode: "form", preview: defaultPreview(), f: f}
+	st := &composerState{orig: name, mode: "form", preview: defaultComposerPort(), f: f}
 	return s.render(c, views.ComposerView(s.composerPage(c, st, true)))
 }

@@ -19,8 +19,8 @@ import (
 // order) with the names in varname; the lines post params. Nothing set is dropped: values of a
 // name the tree does not use go to the lines.
 
-// resolver resolves filters through what libvirt has, then what it ships.
-func (inv *inventory) resolver() nwfilter.Resolver {
+// treeResolver resolves filters through what libvirt has, then what it ships.
+func (inv *inventory) treeResolver() nwfilter.Resolver {
 	byName := make(map[string]string, len(inv.filters))
 	for _, f := range inv.filters {
 		byName[f.Name] = f.XML
@@ -154,7 +154,7 @@ func (s *Server) checkRefParams(ctx context.Context, ref *libvirtx.FilterRef) er
 	if err != nil {
 		return err
 	}
-	return checkTreeParams(treeVars(inv.resolver(), ref.Filter), ref.Parameters)
+	return checkTreeParams(treeVars(inv.treeResolver(), ref.Filter), ref.Parameters)
 }
 
 // loadFilterInventory reads only libvirt's filters (enough to resolve trees).
@@ -186,7 +186,7 @@ func (s *Server) showParamsBlock(c echo.Context) error {
 		return err
 	}
 	filter := q.Get("filter")
-	b := paramsBlock(id, testid, filter, treeVars(inv.resolver(), filter), set)
+	b := paramsBlock(id, testid, filter, treeVars(inv.treeResolver(), filter), set)
 	if lineErr != nil {
 		// Lines that are not NAME=VALUE stay as they were typed.
 		b.Other = q.Get("params")
@@ -217,11 +217,12 @@ func nicView(inv *inventory, domain string, n libvirtx.Interface, typed *libvirt
 	if typed != nil {
 		filter, set = typed.Filter, typed.Parameters
 	}
-	v.Form = paramsBlock("params-"+macID(n.MAC), "nic", filter, treeVars(inv.resolver(), filter), set)
+	v.Form = paramsBlock(paramsBlockID(n.MAC), "nic", filter, treeVars(inv.treeResolver(), filter), set)
 	return v
 }
 
-func macID(mac string) string { return strings.ReplaceAll(strings.ToLower(mac), ":", "-") }
+// paramsBlockID is the id of a NIC's parameters block.
+func paramsBlockID(mac string) string { return "params-" + strings.ReplaceAll(strings.ToLower(mac), ":", "-") }
 
 func fromViewParams(ps []views.Param) []libvirtx.Param {
 	out := make([]libvirtx.Param, len(ps))
