@@ -222,7 +222,9 @@ func nicView(inv *inventory, domain string, n libvirtx.Interface, typed *libvirt
 }
 
 // paramsBlockID is the id of a NIC's parameters block.
-func paramsBlockID(mac string) string { return "params-" + strings.ReplaceAll(strings.ToLower(mac), ":", "-") }
+func paramsBlockID(mac string) string {
+	return "params-" + strings.ReplaceAll(strings.ToLower(mac), ":", "-")
+}
 
 func fromViewParams(ps []views.Param) []libvirtx.Param {
 	out := make([]libvirtx.Param, len(ps))
