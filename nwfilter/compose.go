@@ -139,6 +139,49 @@ func (e Entry) Clone() Entry {
 // only on XML that is not well-formed or whose root is not <filter>; everything else, valid
 // for libvirt or not, is read as written so that Check can say what is wrong.
 func ParseFilter(s string) (*Filter, error) {
+	return parseModel(normalizeAttrSpace(s))
+}
+
+// FromLibvirt reads a filter as libvirt's dumpxml prints it. dumpxml leaves the chain priority
+// out when it is 0; read back as written, that would mean the chain's default (-800 for mac), so
+// here a missing priority is the 0 it stands for. And dumpxml writes tabs and line breaks of
+// values raw: here they are what libvirt holds, not the spaces XML would make of them.
+func FromLibvirt(s string) (*Filter, error) {
+	f, err := parseModel(s)
+	if err != nil {
+		return nil, err
+	}
+	if f.Priority == "" {
+		f.Priority = "0"
+	}
+	return f, nil
+}
+
+// normalizeAttrSpace does what XML (and so libvirt's libxml2) does to attribute values and Go's
+// encoding/xml does not: a raw tab, line feed, carriage return or CR LF becomes a space
+// (character references such as &#10; stay what they are).
+func normalizeAttrSpace(s string) string {
+	if !strings.ContainsAny(s, "\t\n\r") {
+		return s
+	}
+	doc, err := scanTags(s)
+	if err != nil {
+		return s // parseModel reports it
+	}
+	var eds []edit
+	for _, t := range doc.tags {
+		for _, a := range t.attrs {
+			v := s[a.valStart:a.valEnd]
+			if strings.ContainsAny(v, "\t\n\r") {
+				v = strings.NewReplacer("\r\n", " ", "\t", " ", "\n", " ", "\r", " ").Replace(v)
+				eds = append(eds, edit{at: a.valStart, del: a.valEnd - a.valStart, insert: v})
+			}
+		}
+	}
+	return applyEdits(s, eds)
+}
+
+func parseModel(s string) (*Filter, error) {
 	root, err := parseSpanTree(s)
 	if err != nil {
 		return nil, fmt.Errorf("filter XML: %w", err)
@@ -172,20 +215,6 @@ func ParseFilter(s string) (*Filter, error) {
 		default:
 			f.Extra = append(f.Extra, c.raw(s))
 		}
-	}
-	return f, nil
-}
-
-// FromLibvirt reads a filter as libvirt's dumpxml prints it. dumpxml leaves the chain priority
-// out when it is 0; read back as written, that would mean the chain's default (-800 for mac), so
-// here a missing priority is the 0 it stands for.
-func FromLibvirt(s string) (*Filter, error) {
-	f, err := ParseFilter(s)
-	if err != nil {
-		return nil, err
-	}
-	if f.Priority == "" {
-		f.Priority = "0"
 	}
 	return f, nil
 }

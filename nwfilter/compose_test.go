@@ -169,3 +169,23 @@ func TestKeepState(t *testing.T) {
 		t.Error("KeepState of broken XML: no error")
 	}
 }
+
+// TestParseAttrSpace: raw tabs and line breaks in attribute values are spaces, as XML reads them,
+// except in libvirt's own dumpxml (which writes the characters it holds raw).
+func TestParseAttrSpace(t *testing.T) {
+	x := "<filter name='x'><rule action='accept' direction='in'><tcp comment='a\tb\r\nc&#10;d'/></rule></filter>"
+	f, err := ParseFilter(x)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if a, _ := f.Entries[0].Rule.Attr("comment"); a.Value != "a b c\nd" {
+		t.Errorf("ParseFilter: %q", a.Value)
+	}
+	g, err := FromLibvirt("<filter name='x' chain='root'><rule action='accept' direction='in' priority='500'><tcp comment='a\tb\nc'/></rule></filter>")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if a, _ := g.Entries[0].Rule.Attr("comment"); a.Value != "a\tb\nc" {
+		t.Errorf("FromLibvirt: %q", a.Value)
+	}
+}
