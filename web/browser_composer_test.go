@@ -2,6 +2,7 @@ package web
 
 import (
 	"context"
+	"net/http"
 	"net/http/httptest"
 	"os"
 	"path/filepath"
@@ -13,10 +14,12 @@ import (
 	"github.com/nwfilter-web/nwfilter-web/libvirtx/libvirtxtest"
 )
 
-// pick chooses an option of a select as a person would: the value, then the change event.
+// pick chooses an option of a select as a person would: the value, then the input and change
+// events.
 func pick(sel, value string) chromedp.Action[chromedp.Void] {
 	return chromedp.Evaluate[chromedp.Void](`(() => { const s = document.querySelector(` + jsString(sel) + `);
-		s.value = ` + jsString(value) + `; s.dispatchEvent(new Event('change', {bubbles: true})); })()`)
+		s.value = ` + jsString(value) + `; s.dispatchEvent(new Event('input', {bubbles: true}));
+		s.dispatchEvent(new Event('change', {bubbles: true})); })()`)
 }
 
 func jsString(s string) string {
@@ -34,7 +37,12 @@ func waitText(sel, want string) chromedp.Action[chromedp.Void] {
 func TestComposerSeedRuleBrowser(t *testing.T) {
 	s, conn, st := liveServer(t)
 	ctx := newBrowser(t)
-	srv := httptest.NewServer(s)
+	// Under a strict Content-Security-Policy (no eval, no inline script or style), as a
+	// hardened deployment serves the pages: the composer must not depend on either.
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Security-Policy", "default-src 'self'; script-src 'self'; style-src 'self'")
+		s.ServeHTTP(w, r)
+	}))
 	defer srv.Close()
 	filter := libvirtxtest.UniqueName("nwc-seed")
 	cleanupFilter(t, conn, filter)

@@ -17,5 +17,14 @@ func (s *Server) checkComposer(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	return s.render(c, views.ComposerChecked(s.composerPage(c, st, false)))
+	p := s.composerPage(c, st, false)
+	if st.reshaped {
+		// A rule's protocol changed: its fields are another protocol's, so the whole
+		// composer is shown again instead of the messages.
+		h := c.Response().Header()
+		h.Set("HX-Retarget", "#composer")
+		h.Set("HX-Reswap", "outerHTML")
+		return s.render(c, views.ComposerFragment(p))
+	}
+	return s.render(c, views.ComposerChecked(p))
 }

@@ -29,6 +29,9 @@ type composerState struct {
 	preview       composerPort
 	// dropped are the attributes a change of protocol left behind, in words.
 	dropped []string
+	// reshaped: a rule's protocol is not the one its form was shown for, so the form must be
+	// shown again (with the new protocol's fields).
+	reshaped bool
 	notice  string
 }
 
@@ -119,6 +122,9 @@ func parseComposerForm(form url.Values) (*composerState, error) {
 		}
 		r := &nwfilter.Rule{Action: get("action"), Direction: get("direction"), Priority: get("priority"),
 			StateMatch: get("statematch"), Protocol: get("proto"), Other: k.Other, Extra: k.Extra}
+		if shown, ok := form[views.EntryField(i, "shown")]; ok && len(shown) > 0 && shown[0] != r.Protocol {
+			st.reshaped = true
+		}
 		info, _ := nwfilter.ProtocolByName(r.Protocol)
 		known := map[string]bool{}
 		for _, a := range info.Attrs {

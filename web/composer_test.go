@@ -113,8 +113,18 @@ func TestComposerSeedRule(t *testing.T) {
 	v.Set("name", "seed")
 	d = composerPost(t, s, "/composer/update", v, "add-rule", http.StatusOK)
 	v = formValues(t, d, "#composer-form")
+	// Choosing the protocol is a check like any other change; the answer is the composer
+	// again, with the protocol's fields.
 	v.Set("e0.proto", "tcp")
-	d = composerPost(t, s, "/composer/update", v, "proto.0", http.StatusOK)
+	body := url.Values{}
+	for k, vs := range v {
+		body[k] = vs
+	}
+	rec := do(t, s, "POST", "/composer/check", body.Encode(), "HX-Request", "true")
+	if rec.Code != http.StatusOK || rec.Header().Get("HX-Retarget") != "#composer" || rec.Header().Get("HX-Reswap") != "outerHTML" {
+		t.Fatalf("protocol change: %d %v", rec.Code, rec.Header())
+	}
+	d = doc(t, rec)
 	if d.Find(`[data-testid="attr-dstportstart"]`).Length() != 1 || d.Find(`[data-testid="attr-flags"]`).Length() != 1 {
 		t.Fatal("the tcp form lacks dstportstart or flags")
 	}
@@ -155,7 +165,7 @@ func TestComposerSeedRule(t *testing.T) {
 			t.Errorf("predicted iptables lacks %q:\n%s", line, ipt)
 		}
 	}
-	rec := do(t, s, "POST", "/composer/define", v.Encode())
+	rec = do(t, s, "POST", "/composer/define", v.Encode())
 	if rec.Code != http.StatusSeeOther || rec.Header().Get("Location") != "/filters/seed?done=Filter+seed+defined." {
 		t.Fatalf("define: %d %s %s", rec.Code, rec.Header().Get("Location"), rec.Body.String())
 	}
