@@ -32,7 +32,7 @@ type composerState struct {
 	// reshaped: a rule's protocol is not the one its form was shown for, so the form must be
 	// shown again (with the new protocol's fields).
 	reshaped bool
-	notice  string
+	notice   string
 }
 
 // composerPort is the port the chains are predicted for, as typed.
