@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net/http"
 	"strconv"
 	"strings"
 
@@ -172,7 +173,9 @@ func (s *Server) loadComposed(c echo.Context, name string, shippedToo bool) (*nw
 	}
 	f, err := nwfilter.FromLibvirt(x)
 	if err != nil {
-		return nil, fmt.Errorf("reading filter %s: %w", name, err)
+		// libvirt writes names unescaped: a name with & or < makes XML nothing can read.
+		return nil, &fieldError{Field: "filter", Status: http.StatusBadGateway,
+			Msg: fmt.Sprintf("libvirt's XML of filter %s cannot be read (%v): edit it with virsh", name, err)}
 	}
 	return f, nil
 }
