@@ -14,6 +14,9 @@ type Meta struct {
 	Asset      func(name string) string // content-hashed URL of a static file
 	Flash      string
 	FlashError bool
+	User       string // who is logged in ("" on the login and first-run pages)
+	Role       string // their role: viewer, operator or admin
+	Insecure   bool   // bound to a network address without TLS: show the warning banner
 }
 
 // FilterRow is one line of the filter list.

@@ -65,6 +65,8 @@ func classify(err error) (status int, field, msg string, expected bool) {
 		return http.StatusNotFound, "mac", err.Error(), true
 	case errors.Is(err, libvirtx.ErrNoBinding):
 		return http.StatusNotFound, "portdev", err.Error(), true
+	case errors.Is(err, store.ErrReadOnly), errors.Is(err, store.ErrDiskFull):
+		return http.StatusServiceUnavailable, "", "the database cannot be written: " + err.Error(), true
 	case errors.Is(err, store.ErrNotFound):
 		return http.StatusNotFound, "", "not found", true
 	case errors.Is(err, libvirtx.ErrInvalidXML):
