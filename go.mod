@@ -10,6 +10,7 @@ require (
 	github.com/google/uuid v1.6.0
 	github.com/labstack/echo/v4 v4.16.5
 	golang.org/x/crypto v0.59.0
+	golang.org/x/term v0.48.0
 	libvirt.org/go/libvirtxml v1.12008.0
 	modernc.org/sqlite v1.62.0
 )
