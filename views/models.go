@@ -78,6 +78,11 @@ type FilterEdit struct {
 	XML   string
 	Error string // libvirt's refusal, shown beside the text
 	Field string
+	// Base and Digest are the version the edit started from (hidden fields); a save over a
+	// filter changed since is refused with Conflict, a diff from Base to the current XML.
+	Base     string
+	Digest   string
+	Conflict string
 }
 
 // FilterDelete is the confirmation, or the refusal with the filter's users.

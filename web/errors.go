@@ -53,6 +53,8 @@ func classify(err error) (status int, field, msg string, expected bool) {
 			status = http.StatusBadRequest
 		}
 		return status, fe.Field, fe.Msg, true
+	case errors.As(err, new(*errEditConflict)):
+		return http.StatusConflict, "version", err.Error(), true
 	case errors.As(err, &se):
 		return http.StatusServiceUnavailable, "", se.Error(), true
 	case errors.As(err, &he):

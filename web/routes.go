@@ -20,6 +20,8 @@ func (s *Server) routes(e *echo.Echo) {
 	// are viewer-only when they read and admin-only when they change something, unless
 	// s.allow below says otherwise; only s.publicRoutes answer without a login.
 	e.Use(s.authenticate, s.checkCSRF, s.authorize)
+	// Names in the URL are checked as libvirt would before any handler runs (validate.go).
+	e.Use(checkRouteParams)
 
 	// Static files, content-hashed and cached for long.
 	s.publicRoutes(e.GET("/static/:file", s.serveStatic))
