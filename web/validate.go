@@ -61,7 +61,9 @@ func checkName(field, kind, name string, maxLen int) error {
 }
 
 // validFilterName checks the name of a filter as libvirt would (see above).
-func validFilterName(field, name string) error { return checkName(field, "filter", name, maxFilterName) }
+func validFilterName(field, name string) error {
+	return checkName(field, "filter", name, maxFilterName)
+}
 
 // validDomainName checks the name of a domain as libvirt would.
 func validDomainName(name string) error { return checkName("domain", "domain", name, maxDomainName) }
