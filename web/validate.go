@@ -20,7 +20,7 @@ import (
 //   - filter names: libvirt takes any string but one with '/' (the name becomes the file
 //     /etc/libvirt/nwfilter/NAME.xml, so a '/' fails to save) or longer than 247 bytes (NAME.xml.new
 //     must fit in 255). We also refuse control characters (libvirt stores a name with a newline
-//     and then lists it as "\x0a") and invalid UTF-8.
+//     and then lists it as "\x0a"), invalid UTF-8, and "." and ".." (no URL can name them).
 //   - domain names: virXMLCheckIllegalChars refuses '\n' and the qemu driver '/'; we refuse
 //     every control character.
 //   - port devices: the kernel's dev_valid_name (at most 15 bytes, no '/', ':' or white space,
@@ -51,6 +51,9 @@ func checkName(field, kind, name string, maxLen int) error {
 		return badField(field, "the %s name is not valid UTF-8", kind)
 	case strings.Contains(name, "/"):
 		return badField(field, "the %s name %q contains '/', which libvirt does not accept", kind, name)
+	case name == "." || name == "..":
+		// libvirt takes them, but no URL can name them: browsers resolve dot segments.
+		return badField(field, "the %s name %q cannot be used", kind, name)
 	}
 	for _, r := range name {
 		if r < 0x20 || r == 0x7f {
@@ -129,9 +132,12 @@ func checkFilterXML(s string) error {
 		return &fieldError{Field: "xml", Status: http.StatusRequestEntityTooLarge,
 			Msg: fmt.Sprintf("the filter XML is %d bytes; at most %d are accepted", len(s), maxFilterXML)}
 	}
+	if !utf8.ValidString(s) {
+		return badField("xml", "the filter XML is not valid UTF-8")
+	}
 	d := xml.NewDecoder(strings.NewReader(s))
 	d.Strict = true
-	depth, elements := 0, 0
+	depth, elements, roots := 0, 0, 0
 	for {
 		tok, err := d.RawToken()
 		if errors.Is(err, io.EOF) {
@@ -142,6 +148,11 @@ func checkFilterXML(s string) error {
 		}
 		switch t := tok.(type) {
 		case xml.StartElement:
+			if depth == 0 {
+				if roots++; roots > 1 {
+					return badField("xml", "the filter XML has more than one root element")
+				}
+			}
 			depth++
 			elements++
 			if depth > maxFilterDepth {
@@ -152,6 +163,10 @@ func checkFilterXML(s string) error {
 			}
 		case xml.EndElement:
 			depth--
+		case xml.CharData:
+			if depth == 0 && len(strings.TrimSpace(string(t))) > 0 {
+				return badField("xml", "the filter XML has text outside its root element")
+			}
 		case xml.Directive:
 			return badField("xml", "the filter XML has a <!%s...> declaration: DOCTYPEs and entity declarations are not accepted", firstWord(t))
 		case xml.ProcInst:
