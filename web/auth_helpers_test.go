@@ -93,6 +93,12 @@ type testSession struct {
 func login(t testing.TB, s *Server, role string) *testSession {
 	t.Helper()
 	testToken(t, s, role) // makes the user
+	return loginUser(t, s, role)
+}
+
+// loginUser logs in user (who must have the password testPassword) through the login form.
+func loginUser(t testing.TB, s *Server, role string) *testSession {
+	t.Helper()
 	get := httptest.NewRequest("GET", "/login", nil)
 	rec := httptest.NewRecorder()
 	s.ServeHTTP(rec, get)
