@@ -56,6 +56,8 @@ func checkVersion(name, expect, xml string, readErr error) error {
 	case errors.Is(readErr, libvirtx.ErrNoFilter):
 		return &errEditConflict{name: name, gone: true}
 	case readErr != nil:
+		// The version cannot be checked (libvirt unreachable): refuse rather than risk
+		// saving over a change.
 		return readErr
 	case expect != anyVersion && expect != xmlDigest(xml):
 		return &errEditConflict{name: name, current: xml}

@@ -10,7 +10,6 @@ import (
 
 	"github.com/labstack/echo/v4"
 
-	"github.com/nwfilter-web/nwfilter-web/libvirtx"
 	"github.com/nwfilter-web/nwfilter-web/nwfilter"
 	"github.com/nwfilter-web/nwfilter-web/views"
 )
@@ -118,9 +117,9 @@ func (s *Server) defineFilter(c echo.Context, want, xml, expect string) (string,
 				return "", badField("xml", "%v", err)
 			}
 		}
-	case err != nil && !errors.Is(err, libvirtx.ErrNoFilter):
-		return "", err
 	}
+	// Any other failure to read it (libvirt unreachable) is left to apply, which records the
+	// attempt as failed.
 	err = s.apply(c, change{action: actFilterDefine, target: sum.Name,
 		before: func(ctx context.Context) (string, error) { return s.lv.FilterXML(ctx, sum.Name) },
 		do: func(ctx context.Context) (string, error) {
