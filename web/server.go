@@ -112,7 +112,7 @@ func New(d Deps) *Server {
 	if d.Accounts == nil {
 		d.Accounts, _ = d.Store.(Accounts)
 	}
-	s := &Server{lv: d.Libvirt, st: d.Store, tables: d.HostTables, log: d.Log, timeout: d.CallTimeout,
+	s := &Server{lv: coalesce(d.Libvirt), st: d.Store, tables: d.HostTables, log: d.Log, timeout: d.CallTimeout,
 		accounts: d.Accounts, auth: newAuthConfig(d), roles: map[string]string{}, public: map[string]bool{},
 		logins: newLoginLimiter(loginFailures, loginWindow)}
 	e := echo.New()
