@@ -20,7 +20,7 @@ func TestNothingAnswersWithoutLogin(t *testing.T) {
 	fake.filters["test-filter"] = seedXML
 	n := 0
 	for _, r := range s.echo.Routes() {
-		if s.public[r.Path] || strings.HasSuffix(r.Name, "glob..func1") {
+		if s.public[r.Path] {
 			continue
 		}
 		path := strings.NewReplacer(":name", "test-filter", ":mac", "52:54:00:00:00:01", ":dev", "vnet0", ":file", "x").Replace(r.Path)

@@ -56,6 +56,7 @@ func (s *Server) login(c echo.Context) error {
 		return s.renderStatus(c, status, views.LoginView(p))
 	}
 	if wait := s.logins.wait(keys...); wait > 0 {
+		s.log.Warn("login refused: too many failures", "user", name, "client", c.RealIP(), "retry_in", wait.Round(time.Second))
 		c.Response().Header().Set("Retry-After", strconv.Itoa(int(wait.Seconds()+1)))
 		return refuse(http.StatusTooManyRequests, fmt.Sprintf(
 			"Too many failed logins for this user or from this address: try again in %s.", wait.Round(time.Second)))
@@ -63,12 +64,14 @@ func (s *Server) login(c echo.Context) error {
 	u, err := s.checkPassword(c.Request().Context(), name, c.FormValue("password"))
 	if errors.Is(err, store.ErrBadCredentials) {
 		s.logins.failed(keys...)
+		s.log.Warn("login failed", "user", name, "client", c.RealIP())
 		return refuse(http.StatusUnauthorized, "Wrong user name or password.")
 	}
 	if err != nil {
 		return err
 	}
 	s.logins.succeeded(keys[0])
+	s.log.Info("login", "user", u.Name, "role", u.Role, "client", c.RealIP())
 	if err := s.startSession(c, u); err != nil {
 		return err
 	}
