@@ -3,15 +3,11 @@ package web
 import (
 	"fmt"
 	"net"
-	"regexp"
 	"strings"
 
 	"github.com/nwfilter-web/nwfilter-web/libvirtx"
 	"github.com/nwfilter-web/nwfilter-web/views"
 )
-
-// varName is libvirt's syntax for a filter variable name.
-var varName = regexp.MustCompile(`^[a-zA-Z0-9_]+$`)
 
 // parseParams reads NAME=VALUE lines; repeated names form a list, in order.
 func parseParams(text string) ([]libvirtx.Param, error) {
@@ -30,17 +26,14 @@ func parseParams(text string) ([]libvirtx.Param, error) {
 	return out, validParams(out)
 }
 
-// validParams checks names and values as libvirt would before anything is sent.
+// validParams checks names and values as libvirt would before anything is sent (validate.go).
 func validParams(ps []libvirtx.Param) error {
+	if len(ps) > maxParams {
+		return badField("params", "%d parameters; at most %d are accepted", len(ps), maxParams)
+	}
 	for _, p := range ps {
-		if !varName.MatchString(p.Name) {
-			return badField("params", "parameter name %q: only letters, digits and _ are allowed", p.Name)
-		}
-		if p.Value == "" {
-			return badField("params", "parameter %s has no value", p.Name)
-		}
-		if strings.ContainsAny(p.Value, "<>&'\"\n") {
-			return badField("params", "parameter %s: the value %q has characters libvirt does not accept", p.Name, p.Value)
+		if err := validParam(p.Name, p.Value); err != nil {
+			return err
 		}
 	}
 	return nil
@@ -70,7 +63,7 @@ func validPortDev(dev string) error {
 	if len(dev) > 15 {
 		return badField("portdev", "the port device %q is longer than 15 characters", dev)
 	}
-	if strings.ContainsAny(dev, "/ \t\n:") || dev == "." || dev == ".." {
+	if strings.ContainsAny(dev, "/ \t\n\v\f\r:") || dev == "." || dev == ".." || !printableASCII(dev) {
 		return badField("portdev", "the port device %q is not a valid interface name", dev)
 	}
 	return nil
@@ -85,9 +78,20 @@ func normalMAC(field, mac string) (string, error) {
 	return hw.String(), nil
 }
 
-func validFilterName(name string) error {
+// validFilterRef checks the filter a NIC or binding is to use.
+func validFilterRef(name string) error {
 	if strings.TrimSpace(name) == "" {
 		return badField("filter", "choose a filter")
 	}
-	return nil
+	return validFilterName("filter", name)
+}
+
+// printableASCII is true for a string of printable ASCII characters only.
+func printableASCII(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] < 0x21 || s[i] > 0x7e {
+			return false
+		}
+	}
+	return true
 }
