@@ -14,7 +14,7 @@ import (
 
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	err := run(ctx, os.Args[1:], os.Stdout, os.Stderr)
+	err := run(ctx, os.Args[1:], os.Stdin, os.Stdout, os.Stderr)
 	stop()
 	if err != nil {
 		if !errors.Is(err, flag.ErrHelp) {
@@ -44,12 +44,14 @@ A browser GUI for libvirt network filters (nwfilter).
 Commands:
   serve      serve the web GUI and the JSON API (the default)
   preview    print the firewall chains libvirt 9.0 would make of a filter XML file
+  user       add, list and delete accounts (user add NAME --role admin|operator|viewer)
+  token      create, list and revoke API tokens (token create --user NAME)
 
 Run 'nwfilter-web COMMAND --help' for a command's options.
 `
 
 // run dispatches to a subcommand; serve is the default.
-func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) error {
 	cmd := "serve"
 	if len(args) > 0 && len(args[0]) > 0 && args[0][0] != '-' {
 		cmd, args = args[0], args[1:]
@@ -63,6 +65,10 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return serve(ctx, cfg, stderr)
 	case "preview":
 		return runPreview(ctx, args, stdout, stderr)
+	case "user":
+		return runUser(ctx, args, stdin, stdout, stderr)
+	case "token":
+		return runToken(ctx, args, stdout, stderr)
 	case "help":
 		fmt.Fprint(stdout, usage)
 		return nil

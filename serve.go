@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"crypto/tls"
 	"flag"
 	"fmt"
 	"io"
@@ -22,12 +23,16 @@ type serveConfig struct {
 	Listen  string
 	Connect string
 	DB      string
+	TLSCert string
+	TLSKey  string
 }
 
 const (
 	helpListen  = "address to serve on (host:port)"
 	helpConnect = "libvirt URI (default $LIBVIRT_DEFAULT_URI, else qemu:///system)"
 	helpDB      = "SQLite database file, created on first run"
+	helpTLSCert = "serve HTTPS with this PEM certificate (chain) file; needs --tls-key"
+	helpTLSKey  = "the PEM private key of --tls-cert"
 )
 
 func parseServeFlags(args []string, stderr io.Writer) (serveConfig, error) {
@@ -37,8 +42,10 @@ func parseServeFlags(args []string, stderr io.Writer) (serveConfig, error) {
 	fs.StringVar(&cfg.Listen, "listen", "127.0.0.1:8080", helpListen)
 	fs.StringVar(&cfg.Connect, "connect", defaultURI(), helpConnect)
 	fs.StringVar(&cfg.DB, "db", defaultDBPath(), helpDB)
+	fs.StringVar(&cfg.TLSCert, "tls-cert", "", helpTLSCert)
+	fs.StringVar(&cfg.TLSKey, "tls-key", "", helpTLSKey)
 	fs.Usage = func() {
-		fmt.Fprint(stderr, "Usage: nwfilter-web serve [--listen ADDR] [--connect URI] [--db FILE]\n\nServe the web GUI and the JSON API.\n\n")
+		fmt.Fprint(stderr, "Usage: nwfilter-web serve [--listen ADDR] [--connect URI] [--db FILE] [--tls-cert FILE --tls-key FILE]\n\nServe the web GUI and the JSON API.\n\n")
 		fs.PrintDefaults()
 	}
 	if err := fs.Parse(args); err != nil {
@@ -46,6 +53,9 @@ func parseServeFlags(args []string, stderr io.Writer) (serveConfig, error) {
 	}
 	if fs.NArg() > 0 {
 		return cfg, usageError{fmt.Sprintf("serve: unexpected argument %q", fs.Arg(0))}
+	}
+	if (cfg.TLSCert == "") != (cfg.TLSKey == "") {
+		return cfg, usageError{"serve: --tls-cert and --tls-key go together"}
 	}
 	return cfg, nil
 }
@@ -87,19 +97,44 @@ func serve(ctx context.Context, cfg serveConfig, stderr io.Writer) error {
 	}
 	defer lv.Close()
 
-	srv := &http.Server{
-		Addr:              cfg.Listen,
-		Handler:           web.New(web.Deps{Libvirt: lv, Store: st, Log: log}),
-		ReadHeaderTimeout: 10 * time.Second,
-		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
-	}
+	useTLS := cfg.TLSCert != ""
 	ln, err := net.Listen("tcp", cfg.Listen)
 	if err != nil {
 		return fmt.Errorf("serve: %w", err)
 	}
-	log.Info("serving", "url", "http://"+ln.Addr().String(), "libvirt", cfg.Connect, "db", st.Path())
+	insecure := !useTLS && !loopbackAddr(ln.Addr())
+	if insecure {
+		fmt.Fprintf(stderr, "\n*** WARNING: serving on %s, a network address, WITHOUT TLS. ***\n"+
+			"*** Passwords, session cookies and API tokens cross the network in clear text. ***\n"+
+			"*** Use --tls-cert and --tls-key, or --listen 127.0.0.1:PORT behind a TLS proxy. ***\n\n", ln.Addr())
+	}
+	if n, err := st.CountUsers(ctx); err == nil && n == 0 {
+		fmt.Fprintln(stderr, "No account exists yet: open the first-run page from this host, or run 'nwfilter-web user add NAME --role admin'.")
+	}
+	srv := &http.Server{
+		Addr: cfg.Listen,
+		Handler: web.New(web.Deps{Libvirt: lv, Store: st, Accounts: st, Log: log,
+			TLS: useTLS, Insecure: insecure}),
+		ReadHeaderTimeout: 10 * time.Second,
+		ReadTimeout:       60 * time.Second,
+		IdleTimeout:       2 * time.Minute,
+		MaxHeaderBytes:    64 << 10,
+		TLSConfig:         &tls.Config{MinVersion: tls.VersionTLS12},
+		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
+	}
+	scheme := "http"
+	if useTLS {
+		scheme = "https"
+	}
+	log.Info("serving", "url", scheme+"://"+ln.Addr().String(), "libvirt", cfg.Connect, "db", st.Path())
 	errc := make(chan error, 1)
-	go func() { errc <- srv.Serve(ln) }()
+	go func() {
+		if useTLS {
+			errc <- srv.ServeTLS(ln, cfg.TLSCert, cfg.TLSKey)
+			return
+		}
+		errc <- srv.Serve(ln)
+	}()
 	select {
 	case err := <-errc:
 		return fmt.Errorf("serve: %w", err)
@@ -109,4 +144,10 @@ func serve(ctx context.Context, cfg serveConfig, stderr io.Writer) error {
 	defer cancel()
 	log.Info("shutting down")
 	return srv.Shutdown(shutdownCtx)
+}
+
+// loopbackAddr reports whether a listener only takes connections from this host.
+func loopbackAddr(a net.Addr) bool {
+	ta, ok := a.(*net.TCPAddr)
+	return ok && ta.IP.IsLoopback()
 }

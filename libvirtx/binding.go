@@ -63,6 +63,11 @@ func (c *Conn) CreateBinding(ctx context.Context, b Binding) (string, error) {
 	if err != nil {
 		return "", err
 	}
+	unlock, err := c.lockMutations(ctx)
+	if err != nil {
+		return "", err
+	}
+	defer unlock()
 	var x string
 	err = c.Call(ctx, func(l *libvirt.Libvirt) error {
 		// Ask first so that an unknown filter gets libvirt's plain "no nwfilter with matching
@@ -82,6 +87,11 @@ func (c *Conn) CreateBinding(ctx context.Context, b Binding) (string, error) {
 
 // DeleteBinding deletes the binding on portdev; ErrNoBinding when unknown.
 func (c *Conn) DeleteBinding(ctx context.Context, portdev string) error {
+	unlock, err := c.lockMutations(ctx)
+	if err != nil {
+		return err
+	}
+	defer unlock()
 	return c.Call(ctx, func(l *libvirt.Libvirt) error {
 		b, err := l.NwfilterBindingLookupByPortDev(portdev)
 		if err != nil {

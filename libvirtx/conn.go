@@ -60,9 +60,12 @@ type Conn struct {
 	sess    *session // nil while disconnected
 	lastErr error    // why we are disconnected
 
-	// mutate serialises read-modify-write sequences (SetFilterRef) so that two requests
-	// changing the same domain do not interleave their steps.
-	mutate sync.Mutex
+	// mutate serialises this connection's changes to nwfilter state (filters, bindings, NIC
+	// filterrefs, domain start/stop): a read-modify-write such as SetFilterRef must not
+	// interleave with another, and libvirt's nwfilter driver re-instantiates every affected
+	// port on each change, which it does not do well concurrently. Changes are rare; reads
+	// are not serialised. A channel rather than a mutex, so that waiting honours the context.
+	mutate chan struct{}
 
 	closed    chan struct{}
 	done      chan struct{}
@@ -115,6 +118,7 @@ func newConn(uri string, opts []Option) (*Conn, error) {
 		uri:    uri,
 		ep:     ep,
 		opts:   o,
+		mutate: make(chan struct{}, 1),
 		closed: make(chan struct{}),
 		done:   make(chan struct{}),
 	}, nil
@@ -183,6 +187,16 @@ func (c *Conn) Call(ctx context.Context, fn func(l *libvirt.Libvirt) error) erro
 		// pending calls fail now and the redial loop finds out when it is back.
 		s.abort()
 		return unreachable("libvirt daemon at %s did not answer within %s", c.uri, c.opts.callTimeout)
+	}
+}
+
+// lockMutations waits for this connection's other changes to finish; unlock when done.
+func (c *Conn) lockMutations(ctx context.Context) (unlock func(), err error) {
+	select {
+	case c.mutate <- struct{}{}:
+		return func() { <-c.mutate }, nil
+	case <-ctx.Done():
+		return nil, unreachable("libvirt daemon at %s: still busy with an earlier change: %v", c.uri, ctx.Err())
 	}
 }
 

@@ -198,8 +198,11 @@ func (c *Conn) DomainXML(ctx context.Context, name string) (string, error) {
 // only fails when the NIC is instantiated), so the filter's existence is checked first. When
 // the live update fails after the persistent one succeeded, the persistent one is undone.
 func (c *Conn) SetFilterRef(ctx context.Context, domain, mac string, ref *FilterRef) (before, after string, err error) {
-	c.mutate.Lock()
-	defer c.mutate.Unlock()
+	unlock, err := c.lockMutations(ctx)
+	if err != nil {
+		return "", "", err
+	}
+	defer unlock()
 
 	if ref != nil {
 		if ref.Filter == "" {
@@ -374,6 +377,11 @@ func (c *Conn) InterfaceXML(ctx context.Context, domain, mac string) (string, er
 
 // StartDomain starts a defined domain (virsh start): its NICs' filters are instantiated.
 func (c *Conn) StartDomain(ctx context.Context, name string) error {
+	unlock, err := c.lockMutations(ctx)
+	if err != nil {
+		return err
+	}
+	defer unlock()
 	return c.Call(ctx, func(l *libvirt.Libvirt) error {
 		d, err := l.DomainLookupByName(name)
 		if err != nil {
@@ -385,6 +393,11 @@ func (c *Conn) StartDomain(ctx context.Context, name string) error {
 
 // StopDomain powers a domain off at once (virsh destroy): its ports and their chains go.
 func (c *Conn) StopDomain(ctx context.Context, name string) error {
+	unlock, err := c.lockMutations(ctx)
+	if err != nil {
+		return err
+	}
+	defer unlock()
 	return c.Call(ctx, func(l *libvirt.Libvirt) error {
 		d, err := l.DomainLookupByName(name)
 		if err != nil {

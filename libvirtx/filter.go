@@ -57,8 +57,13 @@ func (c *Conn) FilterXML(ctx context.Context, name string) (string, error) {
 // maps to ErrUUIDMismatch), which updates it live on every port that uses it. The XML is sent
 // as given: whether to carry the existing UUID over is the caller's decision.
 func (c *Conn) DefineFilter(ctx context.Context, xml string) (string, error) {
+	unlock, err := c.lockMutations(ctx)
+	if err != nil {
+		return "", err
+	}
+	defer unlock()
 	var name string
-	err := c.Call(ctx, func(l *libvirt.Libvirt) error {
+	err = c.Call(ctx, func(l *libvirt.Libvirt) error {
 		f, err := l.NwfilterDefineXML(xml)
 		name = f.Name
 		return err
@@ -75,6 +80,11 @@ func (c *Conn) DefineFilter(ctx context.Context, xml string) (string, error) {
 
 // UndefineFilter removes a filter: ErrNoFilter when unknown, ErrFilterInUse when referenced.
 func (c *Conn) UndefineFilter(ctx context.Context, name string) error {
+	unlock, err := c.lockMutations(ctx)
+	if err != nil {
+		return err
+	}
+	defer unlock()
 	return c.Call(ctx, func(l *libvirt.Libvirt) error {
 		f, err := l.NwfilterLookupByName(name)
 		if err != nil {

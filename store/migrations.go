@@ -91,6 +91,42 @@ var migrations = []migration{
 		archive_path  TEXT    NOT NULL,
 		updated_ns    INTEGER NOT NULL
 	);`},
+
+	// --- Accounts (issue 6: security). One block, appended; renumber at merge if needed. ---
+	//
+	// 6: Users, their browser sessions and their API tokens. A password is stored only as an
+	// argon2id hash with its own salt and parameters (password.go); session IDs and API tokens
+	// are random and stored only as their SHA-256, so a copy of the database logs nobody in.
+	// Sessions and tokens go with their user (ON DELETE CASCADE). A session also carries its
+	// CSRF token, which is not a secret from its own browser and so is kept as is. A revoked
+	// token keeps its row (revoked_ns) so that `token list` still says what it was.
+	{sql: `CREATE TABLE users (
+		id            INTEGER PRIMARY KEY AUTOINCREMENT,
+		name          TEXT    NOT NULL UNIQUE,
+		role          TEXT    NOT NULL CHECK (role IN ('viewer', 'operator', 'admin')),
+		password_hash TEXT    NOT NULL,
+		created_ns    INTEGER NOT NULL
+	);
+	CREATE TABLE sessions (
+		id_hash      BLOB    PRIMARY KEY,
+		user_id      INTEGER NOT NULL REFERENCES users (id) ON DELETE CASCADE,
+		csrf_token   TEXT    NOT NULL,
+		created_ns   INTEGER NOT NULL,
+		last_seen_ns INTEGER NOT NULL,
+		expires_ns   INTEGER NOT NULL
+	) WITHOUT ROWID;
+	CREATE INDEX sessions_user ON sessions (user_id);
+	CREATE TABLE api_tokens (
+		id           INTEGER PRIMARY KEY AUTOINCREMENT,
+		user_id      INTEGER NOT NULL REFERENCES users (id) ON DELETE CASCADE,
+		name         TEXT    NOT NULL,
+		hash         BLOB    NOT NULL UNIQUE,
+		created_ns   INTEGER NOT NULL,
+		last_used_ns INTEGER NOT NULL DEFAULT 0,
+		revoked_ns   INTEGER NOT NULL DEFAULT 0
+	);
+	CREATE INDEX api_tokens_user ON api_tokens (user_id);`},
+	// --- end of accounts (issue 6) ---
 }
 
 // migration is one schema step: SQL, then optionally Go for what SQL cannot do (hashing).

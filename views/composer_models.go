@@ -13,6 +13,8 @@ type ComposerPage struct {
 	Orig string // the filter being edited; "" for a new one
 	From string // the filter a new one was cloned from
 	Mode string // "form" or "xml"
+	// Digest is the version of the existing filter the composing started from.
+	Digest string
 
 	Filter ComposerFilter
 	// XML is the filter written out: shown beside the forms, or the text of the XML view.

@@ -14,6 +14,9 @@ type Meta struct {
 	Asset      func(name string) string // content-hashed URL of a static file
 	Flash      string
 	FlashError bool
+	User       string // who is logged in ("" on the login and first-run pages)
+	Role       string // their role: viewer, operator or admin
+	Insecure   bool   // bound to a network address without TLS: show the warning banner
 }
 
 // FilterRow is one line of the filter list.
@@ -75,6 +78,11 @@ type FilterEdit struct {
 	XML   string
 	Error string // libvirt's refusal, shown beside the text
 	Field string
+	// Base and Digest are the version the edit started from (hidden fields); a save over a
+	// filter changed since is refused with Conflict, a diff from Base to the current XML.
+	Base     string
+	Digest   string
+	Conflict string
 }
 
 // FilterDelete is the confirmation, or the refusal with the filter's users.

@@ -51,7 +51,7 @@ func (s *Server) apiSetNICFilter(c echo.Context) error {
 	if err := decodeJSON(c, &ref); err != nil {
 		return err
 	}
-	if err := validFilterName(ref.Filter); err != nil {
+	if err := validFilterRef(ref.Filter); err != nil {
 		return err
 	}
 	if err := validParams(ref.Parameters); err != nil {

@@ -1,6 +1,7 @@
 package web
 
 import (
+	"errors"
 	"io"
 	"net/http"
 	"strings"
@@ -64,6 +65,7 @@ func (s *Server) apiGetFilter(c echo.Context) error {
 	if err != nil {
 		return err
 	}
+	c.Response().Header().Set("ETag", etag(xml))
 	if wantsXML(c) {
 		return c.Blob(http.StatusOK, "application/xml; charset=utf-8", []byte(xml))
 	}
@@ -80,7 +82,7 @@ func wantsXML(c echo.Context) bool {
 
 // apiPutFilter is PUT /api/v1/filters/{name} with the filter XML as the body.
 func (s *Server) apiPutFilter(c echo.Context) error {
-	body, err := io.ReadAll(c.Request().Body)
+	body, err := io.ReadAll(io.LimitReader(c.Request().Body, maxFilterXML+1))
 	if err != nil {
 		return badField("xml", "reading the body: %v", err)
 	}
@@ -88,7 +90,15 @@ func (s *Server) apiPutFilter(c echo.Context) error {
 	ctx, cancel := s.ctx(c)
 	_, existed := s.lv.FilterXML(ctx, name)
 	cancel()
-	if _, err := s.defineFilter(c, name, string(body)); err != nil {
+	if len(body) > maxFilterXML {
+		return checkFilterXML(string(body))
+	}
+	expect := ifMatch(c)
+	if _, err := s.defineFilter(c, name, string(body), expect); err != nil {
+		var ce *errEditConflict
+		if errors.As(err, &ce) {
+			return s.apiEditConflict(c, ce, expect, string(body))
+		}
 		return err
 	}
 	status := http.StatusOK
@@ -101,6 +111,7 @@ func (s *Server) apiPutFilter(c echo.Context) error {
 	if err != nil {
 		return err
 	}
+	c.Response().Header().Set("ETag", etag(xml))
 	return c.JSON(status, map[string]string{"name": name, "xml": xml})
 }
 

@@ -50,7 +50,7 @@ func (s *Server) newBinding(c echo.Context, b libvirtx.Binding) error {
 		return err
 	}
 	b.MAC = mac
-	if err := validFilterName(b.FilterRef.Filter); err != nil {
+	if err := validFilterRef(b.FilterRef.Filter); err != nil {
 		return err
 	}
 	ctx, cancel := s.ctx(c)

@@ -2,7 +2,6 @@ package web
 
 import (
 	"context"
-	"net/http"
 	"net/http/httptest"
 	"os"
 	"path/filepath"
@@ -37,13 +36,11 @@ func waitText(sel, want string) chromedp.Action[chromedp.Void] {
 func TestComposerSeedRuleBrowser(t *testing.T) {
 	s, conn, st := liveServer(t)
 	ctx := newBrowser(t)
-	// Under a strict Content-Security-Policy (no eval, no inline script or style), as a
-	// hardened deployment serves the pages: the composer must not depend on either.
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		w.Header().Set("Content-Security-Policy", "default-src 'self'; script-src 'self'; style-src 'self'")
-		s.ServeHTTP(w, r)
-	}))
+	// The server's Content-Security-Policy allows no eval and no inline script or style: the
+	// composer depends on neither.
+	srv := httptest.NewServer(s)
 	defer srv.Close()
+	loginBrowser(t, ctx, srv.URL, s)
 	filter := libvirtxtest.UniqueName("nwc-seed")
 	cleanupFilter(t, conn, filter)
 

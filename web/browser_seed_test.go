@@ -27,6 +27,7 @@ func TestSeedScenarioBrowser(t *testing.T) {
 	ctx := newBrowser(t)
 	srv := httptest.NewServer(s)
 	defer srv.Close()
+	loginBrowser(t, ctx, srv.URL, s)
 	filter := libvirtxtest.UniqueName("test-filter")
 	domain := libvirtxtest.UniqueName("kvmdom")
 	mac := libvirtxtest.RandomMAC()

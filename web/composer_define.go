@@ -1,6 +1,7 @@
 package web
 
 import (
+	"errors"
 	"net/http"
 	"net/url"
 
@@ -28,12 +29,17 @@ func (s *Server) defineComposer(c echo.Context) error {
 	case len(st.f.Check().Errors()) > 0:
 		err = badField("filter", "libvirt would refuse this filter: nothing was sent. Fix the fields marked in red.")
 	default:
-		name, err = s.defineFilter(c, st.orig, st.f.XML())
+		name, err = s.defineFilter(c, st.orig, st.f.XML(), st.digest)
 	}
 	if err != nil {
 		status, _, msg, expected := classify(err)
 		if !expected {
 			return err
+		}
+		var ce *errEditConflict
+		if errors.As(err, &ce) && !ce.gone {
+			// Defining again now replaces the version someone else saved meanwhile.
+			st.digest = xmlDigest(ce.current)
 		}
 		p := s.composerPage(c, st, true)
 		p.Error = msg

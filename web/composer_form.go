@@ -22,8 +22,11 @@ import (
 type composerState struct {
 	orig string // the existing filter edited, "" for a new one
 	from string // the filter a new one was cloned from
-	mode string // "form" or "xml"
-	f    *nwfilter.Filter
+	// digest is the version of the existing filter the composing started from: a filter
+	// changed since is not saved over (see edit_conflict.go).
+	digest string
+	mode   string // "form" or "xml"
+	f      *nwfilter.Filter
 	// text is the XML view's text as typed; textErr why it cannot be read (f is then nil).
 	text, textErr string
 	preview       composerPort
@@ -76,7 +79,7 @@ func decodeKeep(s string, v any) error {
 
 // parseComposerForm reads the composer's form.
 func parseComposerForm(form url.Values) (*composerState, error) {
-	st := &composerState{orig: form.Get("orig"), from: form.Get("from"), mode: form.Get("mode"),
+	st := &composerState{orig: form.Get("orig"), from: form.Get("from"), mode: form.Get("mode"), digest: form.Get("digest"),
 		preview: composerPort{dev: form.Get("pv.dev"), mac: form.Get("pv.mac"), params: form.Get("pv.params")}}
 	if _, ok := form["pv.dev"]; !ok {
 		st.preview = defaultComposerPort()

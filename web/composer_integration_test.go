@@ -8,9 +8,7 @@ package web
 import (
 	"context"
 	"fmt"
-	"io"
 	"net/http"
-	"net/http/httptest"
 	"net/url"
 	"strconv"
 	"strings"
@@ -60,31 +58,20 @@ func richFilter(name string) *nwfilter.Filter {
 	return f
 }
 
-// post sends a form like a browser (no HTMX) and returns the response.
-func postForm(t *testing.T, srv *httptest.Server, path string, v url.Values) (*http.Response, string) {
+// postForm posts a form as a browser would (no HTMX) and returns the status and the body.
+func postForm(t *testing.T, s http.Handler, path string, v url.Values) (int, string) {
 	t.Helper()
-	c := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
-	res, err := c.PostForm(srv.URL+path, v)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer res.Body.Close()
-	b, _ := io.ReadAll(res.Body)
-	return res, string(b)
+	rec := do(t, s, "POST", path, v.Encode())
+	return rec.Code, rec.Body.String()
 }
 
-func getBody(t *testing.T, srv *httptest.Server, path string) string {
+func getBody(t *testing.T, s http.Handler, path string) string {
 	t.Helper()
-	res, err := http.Get(srv.URL + path)
-	if err != nil {
-		t.Fatal(err)
+	rec := do(t, s, "GET", path, "")
+	if rec.Code != http.StatusOK {
+		t.Fatalf("GET %s: %d %s", path, rec.Code, rec.Body)
 	}
-	defer res.Body.Close()
-	b, _ := io.ReadAll(res.Body)
-	if res.StatusCode != http.StatusOK {
-		t.Fatalf("GET %s: %d %s", path, res.StatusCode, b)
-	}
-	return string(b)
+	return rec.Body.String()
 }
 
 // TestComposerRichRoundTrip composes the rich filter from the forms alone, defines it, and
@@ -146,10 +133,8 @@ func TestComposerRichRoundTrip(t *testing.T) {
 		t.Errorf("%d fields have messages", n)
 	}
 
-	srv := httptest.NewServer(s)
-	defer srv.Close()
-	if res, body := postForm(t, srv, "/composer/define", v); res.StatusCode != http.StatusSeeOther {
-		t.Fatalf("define: %d %s", res.StatusCode, body)
+	if code, body := postForm(t, s, "/composer/define", v); code != http.StatusSeeOther {
+		t.Fatalf("define: %d %s", code, body)
 	}
 	dump, err := conn.FilterXML(context.Background(), name)
 	if err != nil {
@@ -216,35 +201,27 @@ var identityCases = []struct {
 // libvirt's dumpxml directly (what a naive read-modify-write does) is shown to change it.
 func TestGetPutIdentity(t *testing.T) {
 	s, conn, _ := liveServer(t)
-	srv := httptest.NewServer(s)
-	defer srv.Close()
 	ctx := context.Background()
 
 	paths := map[string]func(t *testing.T, name string){
 		"api": func(t *testing.T, name string) {
-			body := getBody(t, srv, "/api/v1/filters/"+url.PathEscape(name)+"?format=xml")
-			req, _ := http.NewRequest("PUT", srv.URL+"/api/v1/filters/"+url.PathEscape(name), strings.NewReader(body))
-			res, err := http.DefaultClient.Do(req)
-			if err != nil {
-				t.Fatal(err)
-			}
-			res.Body.Close()
-			if res.StatusCode != http.StatusOK {
-				t.Fatalf("PUT: %d", res.StatusCode)
+			body := getBody(t, s, "/api/v1/filters/"+url.PathEscape(name)+"?format=xml")
+			if rec := do(t, s, "PUT", "/api/v1/filters/"+url.PathEscape(name), body); rec.Code != http.StatusOK {
+				t.Fatalf("PUT: %d %s", rec.Code, rec.Body)
 			}
 		},
 		"editor": func(t *testing.T, name string) {
 			d := doc(t, do(t, s, "GET", "/filters/"+url.PathEscape(name)+"/edit", ""))
 			v := formValues(t, d, `[data-testid="filter-form"]`)
-			if res, body := postForm(t, srv, "/filters/"+url.PathEscape(name), v); res.StatusCode != http.StatusSeeOther {
-				t.Fatalf("editor save: %d %s", res.StatusCode, body)
+			if code, body := postForm(t, s, "/filters/"+url.PathEscape(name), v); code != http.StatusSeeOther {
+				t.Fatalf("editor save: %d %s", code, body)
 			}
 		},
 		"composer": func(t *testing.T, name string) {
 			d := doc(t, do(t, s, "GET", "/composer/"+url.PathEscape(name), ""))
 			v := formValues(t, d, "#composer-form")
-			if res, body := postForm(t, srv, "/composer/define", v); res.StatusCode != http.StatusSeeOther {
-				t.Fatalf("composer define: %d %s", res.StatusCode, body)
+			if code, body := postForm(t, s, "/composer/define", v); code != http.StatusSeeOther {
+				t.Fatalf("composer define: %d %s", code, body)
 			}
 		},
 		"composer via XML": func(t *testing.T, name string) {
@@ -252,8 +229,8 @@ func TestGetPutIdentity(t *testing.T) {
 			v := formValues(t, d, "#composer-form")
 			d = composerPost(t, s, "/composer/update", v, "view-xml", http.StatusOK)
 			v = formValues(t, d, "#composer-form")
-			if res, body := postForm(t, srv, "/composer/define", v); res.StatusCode != http.StatusSeeOther {
-				t.Fatalf("composer define: %d %s", res.StatusCode, body)
+			if code, body := postForm(t, s, "/composer/define", v); code != http.StatusSeeOther {
+				t.Fatalf("composer define: %d %s", code, body)
 			}
 		},
 	}

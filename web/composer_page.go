@@ -21,7 +21,7 @@ import (
 func (s *Server) composerPage(c echo.Context, st *composerState, withMeta bool) views.ComposerPage {
 	ctx, cancel := s.ctx(c)
 	defer cancel()
-	p := views.ComposerPage{Orig: st.orig, From: st.from, Mode: st.mode, Notice: st.notice,
+	p := views.ComposerPage{Orig: st.orig, From: st.from, Mode: st.mode, Notice: st.notice, Digest: st.digest,
 		Chains: []string{"root", "mac", "vlan", "stp", "arp", "rarp", "ipv4", "ipv6"}}
 	if withMeta {
 		title := "New filter (composer)"
@@ -158,8 +158,9 @@ func (s *Server) composerPrediction(xml string, res nwfilter.Resolver, pp compos
 	return v
 }
 
-// loadComposed reads an existing filter for the composer: libvirt's, else a shipped one.
-func (s *Server) loadComposed(c echo.Context, name string, shippedToo bool) (*nwfilter.Filter, error) {
+// loadComposed reads an existing filter for the composer: libvirt's, else a shipped one; with
+// the XML it was read from.
+func (s *Server) loadComposed(c echo.Context, name string, shippedToo bool) (*nwfilter.Filter, string, error) {
 	ctx, cancel := s.ctx(c)
 	defer cancel()
 	x, err := s.lv.FilterXML(ctx, name)
@@ -169,13 +170,13 @@ func (s *Server) loadComposed(c echo.Context, name string, shippedToo bool) (*nw
 		}
 	}
 	if err != nil {
-		return nil, err
+		return nil, "", err
 	}
 	f, err := nwfilter.FromLibvirt(x)
 	if err != nil {
 		// libvirt writes names unescaped: a name with & or < makes XML nothing can read.
-		return nil, &fieldError{Field: "filter", Status: http.StatusBadGateway,
+		return nil, "", &fieldError{Field: "filter", Status: http.StatusBadGateway,
 			Msg: fmt.Sprintf("libvirt's XML of filter %s cannot be read (%v): edit it with virsh", name, err)}
 	}
-	return f, nil
+	return f, x, nil
 }

@@ -74,8 +74,8 @@ func TestComposerPages(t *testing.T) {
 	s, _, _ := newTestServer(t)
 	for _, c := range []struct{ path, name, title string }{
 		{"/composer", "", "New filter"},
-		{"/composer?from=clean-traffic", "clean-traffic-copy", "New filter from clean-traffic"},
-		{"/composer?from=no-arp-spoofing", "no-arp-spoofing-copy", "New filter from no-arp-spoofing"}, // shipped, not in the fake
+		{"/composer/clean-traffic/clone", "clean-traffic-copy", "New filter from clean-traffic"},
+		{"/composer/no-arp-spoofing/clone", "no-arp-spoofing-copy", "New filter from no-arp-spoofing"}, // shipped, not in the fake
 		{"/composer/clean-traffic", "clean-traffic", "Compose clean-traffic"},
 	} {
 		rec := do(t, s, "GET", c.path, "")
@@ -95,7 +95,7 @@ func TestComposerPages(t *testing.T) {
 	}
 	// The links to the composer.
 	d := doc(t, do(t, s, "GET", "/filters", ""))
-	if d.Find(`a[href="/composer"]`).Length() != 1 || d.Find(`a[href="/composer?from=clean-traffic"]`).Length() != 1 {
+	if d.Find(`a[href="/composer"]`).Length() != 1 || d.Find(`a[href="/composer/clean-traffic/clone"]`).Length() != 1 {
 		t.Error("the filter list links neither the composer nor the clone")
 	}
 	d = doc(t, do(t, s, "GET", "/filters/clean-traffic", ""))

@@ -53,6 +53,8 @@ func classify(err error) (status int, field, msg string, expected bool) {
 			status = http.StatusBadRequest
 		}
 		return status, fe.Field, fe.Msg, true
+	case errors.As(err, new(*errEditConflict)):
+		return http.StatusConflict, "version", err.Error(), true
 	case errors.As(err, &se):
 		return http.StatusServiceUnavailable, "", se.Error(), true
 	case errors.As(err, &he):
@@ -65,6 +67,8 @@ func classify(err error) (status int, field, msg string, expected bool) {
 		return http.StatusNotFound, "mac", err.Error(), true
 	case errors.Is(err, libvirtx.ErrNoBinding):
 		return http.StatusNotFound, "portdev", err.Error(), true
+	case errors.Is(err, store.ErrReadOnly), errors.Is(err, store.ErrDiskFull):
+		return http.StatusServiceUnavailable, "", "the database cannot be written: " + err.Error(), true
 	case errors.Is(err, store.ErrNotFound):
 		return http.StatusNotFound, "", "not found", true
 	case errors.Is(err, libvirtx.ErrInvalidXML):

@@ -10,7 +10,6 @@ import (
 
 	"github.com/labstack/echo/v4"
 
-	"github.com/nwfilter-web/nwfilter-web/libvirtx"
 	"github.com/nwfilter-web/nwfilter-web/nwfilter"
 	"github.com/nwfilter-web/nwfilter-web/views"
 )
@@ -36,7 +35,8 @@ func (s *Server) editFilter(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	return s.render(c, views.FilterEditView(views.FilterEdit{Meta: s.meta(c, "Edit "+name, "filters"), Name: name, XML: xml}))
+	return s.render(c, views.FilterEditView(views.FilterEdit{Meta: s.meta(c, "Edit "+name, "filters"), Name: name, XML: xml,
+		Base: xml, Digest: xmlDigest(xml)}))
 }
 
 // createFilter defines a new filter from the editor.
@@ -49,7 +49,7 @@ func (s *Server) updateFilter(c echo.Context) error { return s.saveFilterForm(c,
 // beside the text the user typed.
 func (s *Server) saveFilterForm(c echo.Context, name string) error {
 	xml := c.FormValue("xml")
-	defined, err := s.defineFilter(c, name, xml)
+	defined, err := s.defineFilter(c, name, xml, c.FormValue("digest"))
 	if err != nil {
 		status, _, msg, expected := classify(err)
 		if !expected {
@@ -59,8 +59,14 @@ func (s *Server) saveFilterForm(c echo.Context, name string) error {
 		if name != "" {
 			title = "Edit " + name
 		}
-		return s.renderStatus(c, status, views.FilterEditView(views.FilterEdit{
-			Meta: s.meta(c, title, "filters"), Name: name, XML: xml, Error: msg}))
+		p := views.FilterEdit{Meta: s.meta(c, title, "filters"), Name: name, XML: xml, Error: msg,
+			Base: c.FormValue("base"), Digest: c.FormValue("digest")}
+		var ce *errEditConflict
+		if errors.As(err, &ce) && !ce.gone {
+			// Show what changed meanwhile; saving again now replaces the current version.
+			p.Conflict, p.Base, p.Digest = lineDiff(p.Base, ce.current), ce.current, xmlDigest(ce.current)
+		}
+		return s.renderStatus(c, status, views.FilterEditView(p))
 	}
 	return c.Redirect(http.StatusSeeOther, "/filters/"+url.PathEscape(defined)+"?done="+url.QueryEscape("Filter "+defined+" defined."))
 }
@@ -68,10 +74,15 @@ func (s *Server) saveFilterForm(c echo.Context, name string) error {
 // defineFilter checks the XML names the filter it is saved as (want, when not empty), then
 // defines it, audited. Saved over an existing filter (want set), XML without a <uuid> gets the
 // filter's own, so that it is redefined in place as people expect; a new filter (want empty)
-// must not take the name of an existing one.
-func (s *Server) defineFilter(c echo.Context, want, xml string) (string, error) {
+// must not take the name of an existing one. expect, when not empty, is the digest of the
+// version the edit started from (or anyVersion): a filter changed since is not overwritten
+// (errEditConflict, see edit_conflict.go).
+func (s *Server) defineFilter(c echo.Context, want, xml, expect string) (string, error) {
 	if strings.TrimSpace(xml) == "" {
 		return "", badField("xml", "the filter XML is empty")
+	}
+	if err := checkFilterXML(xml); err != nil {
+		return "", err
 	}
 	sum, err := nwfilter.Summarize(xml)
 	if err != nil {
@@ -80,14 +91,24 @@ func (s *Server) defineFilter(c echo.Context, want, xml string) (string, error) 
 	if sum.Name == "" {
 		return "", badField("name", "the filter has no name attribute")
 	}
+	if err := validFilterName("name", sum.Name); err != nil {
+		return "", err
+	}
 	if want != "" && sum.Name != want {
 		return "", badField("name", "the XML defines filter %q, not %q: rename it in a new filter instead", sum.Name, want)
 	}
+	// From the version check to the define, no other save of this server comes in between.
+	s.filterMu.Lock()
+	defer s.filterMu.Unlock()
 	ctx, cancel := s.ctx(c)
 	existing, err := s.lv.FilterXML(ctx, sum.Name)
 	cancel()
+	if err := checkVersion(sum.Name, expect, existing, err); err != nil {
+		return "", err
+	}
+	current := existing
 	if err != nil {
-		existing = ""
+		current = ""
 	}
 	switch {
 	case err == nil && want == "":
@@ -100,18 +121,18 @@ func (s *Server) defineFilter(c echo.Context, want, xml string) (string, error) 
 				return "", badField("xml", "%v", err)
 			}
 		}
-	case err != nil && !errors.Is(err, libvirtx.ErrNoFilter):
-		return "", err
 	}
 	// The text libvirt prints of a filter, defined again, would change it in places (a chain
 	// priority of 0, an ipset): send what keeps the filter as the text describes it.
-	xml, notes, err := nwfilter.KeepState(xml, existing)
-	if err != nil {
-		return "", badField("xml", "%v", err)
+	xml, notes, kerr := nwfilter.KeepState(xml, current)
+	if kerr != nil {
+		return "", badField("xml", "%v", kerr)
 	}
 	for _, n := range notes {
 		s.log.Info("defining filter", "filter", sum.Name, "adjusted", n)
 	}
+	// Any other failure to read it (libvirt unreachable) is left to apply, which records the
+	// attempt as failed.
 	err = s.apply(c, change{action: actFilterDefine, target: sum.Name,
 		before: func(ctx context.Context) (string, error) { return s.lv.FilterXML(ctx, sum.Name) },
 		do: func(ctx context.Context) (string, error) {

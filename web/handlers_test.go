@@ -17,7 +17,7 @@ import (
 
 type testStore = store.Store
 
-func openTestStore(t *testing.T) *store.Store {
+func openTestStore(t testing.TB) *store.Store {
 	t.Helper()
 	st, err := store.Open(context.Background(), filepath.Join(t.TempDir(), "test.db"))
 	if err != nil {
@@ -27,13 +27,15 @@ func openTestStore(t *testing.T) *store.Store {
 	return st
 }
 
-// do sends one request to the server and returns the recorder.
-func do(t *testing.T, s http.Handler, method, target, body string, hdr ...string) *httptest.ResponseRecorder {
+// do sends one request to the server and returns the recorder. It authenticates as the test
+// admin unless hdr says otherwise ("As", "anonymous" / "viewer" / ...; see auth_helpers_test.go).
+func do(t testing.TB, s http.Handler, method, target, body string, hdr ...string) *httptest.ResponseRecorder {
 	t.Helper()
 	req := httptest.NewRequest(method, target, strings.NewReader(body))
 	for i := 0; i+1 < len(hdr); i += 2 {
 		req.Header.Set(hdr[i], hdr[i+1])
 	}
+	authorizeTestRequest(t, s, req)
 	if body != "" && req.Header.Get("Content-Type") == "" {
 		switch {
 		case strings.HasPrefix(body, "{"):

@@ -15,7 +15,7 @@ import (
 // setNICFilter attaches or changes the filter of one NIC from the VM page.
 func (s *Server) setNICFilter(c echo.Context) error {
 	ref := &libvirtx.FilterRef{Filter: strings.TrimSpace(c.FormValue("filter"))}
-	err := validFilterName(ref.Filter)
+	err := validFilterRef(ref.Filter)
 	if form, ferr := c.FormParams(); ferr != nil {
 		err = badField("params", "reading the form: %v", ferr)
 	} else if err == nil {

@@ -6,7 +6,6 @@ import (
 	"strings"
 
 	"github.com/nwfilter-web/nwfilter-web/libvirtx"
-	"github.com/nwfilter-web/nwfilter-web/nwfilter"
 	"github.com/nwfilter-web/nwfilter-web/views"
 )
 
@@ -27,12 +26,14 @@ func parseParams(text string) ([]libvirtx.Param, error) {
 	return out, validParams(out)
 }
 
-// validParams checks names and values as libvirt reads them before anything is sent: libvirt
-// silently drops a parameter whose name or value has other characters.
+// validParams checks names and values as libvirt would before anything is sent (validate.go).
 func validParams(ps []libvirtx.Param) error {
+	if len(ps) > maxParams {
+		return badField("params", "%d parameters; at most %d are accepted", len(ps), maxParams)
+	}
 	for _, p := range ps {
-		if msg := nwfilter.CheckParam(nwfilter.Param{Name: p.Name, Value: p.Value}); msg != "" {
-			return badField("params", "parameter %s: %s", p.Name, msg)
+		if err := validParam(p.Name, p.Value); err != nil {
+			return err
 		}
 	}
 	return nil
@@ -62,7 +63,7 @@ func validPortDev(dev string) error {
 	if len(dev) > 15 {
 		return badField("portdev", "the port device %q is longer than 15 characters", dev)
 	}
-	if strings.ContainsAny(dev, "/ \t\n:") || dev == "." || dev == ".." {
+	if strings.ContainsAny(dev, "/ \t\n\v\f\r:") || dev == "." || dev == ".." || !printableASCII(dev) {
 		return badField("portdev", "the port device %q is not a valid interface name", dev)
 	}
 	return nil
@@ -77,9 +78,20 @@ func normalMAC(field, mac string) (string, error) {
 	return hw.String(), nil
 }
 
-func validFilterName(name string) error {
+// validFilterRef checks the filter a NIC or binding is to use.
+func validFilterRef(name string) error {
 	if strings.TrimSpace(name) == "" {
 		return badField("filter", "choose a filter")
 	}
-	return nil
+	return validFilterName("filter", name)
+}
+
+// printableASCII is true for a string of printable ASCII characters only.
+func printableASCII(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] < 0x21 || s[i] > 0x7e {
+			return false
+		}
+	}
+	return true
 }

@@ -63,7 +63,7 @@ func TestNICParamFields(t *testing.T) {
 
 	for _, c := range []struct{ field, value, want string }{
 		{"var.CTRL_IP_LEARNING", "always", "CTRL_IP_LEARNING is any, dhcp or none"},
-		{"var.IP", "10.0.0.0/24", "may only have letters, digits, _ . and :"},
+		{"var.IP", "10.0.0.0/24", "has characters libvirt does not accept"},
 		{"var.IP", "fe80::1", "is not a value for srcipaddr"},
 		{"var.MAC", "52:54:00", "is not a MAC address"},
 		{"var.DHCPSERVER", "dhcp.example", "is not an IPv4 address"},

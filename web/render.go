@@ -31,12 +31,18 @@ func isFragment(c echo.Context) bool {
 	return h.Get("HX-Request") == "true" && h.Get("HX-Boosted") != "true"
 }
 
-// meta is the frame every page shows: the connection and its state.
+// meta is the frame every page shows: who is logged in, the connection and its state.
 func (s *Server) meta(c echo.Context, title, nav string) views.Meta {
+	m := views.Meta{Title: title, Nav: nav, Asset: assetURL, Insecure: s.auth.insecure}
+	m.User, m.Role = currentUser(c)
+	if m.User == "" {
+		// Nobody logged in: the login page says nothing about libvirt (and costs it nothing).
+		return m
+	}
 	ctx, cancel := context.WithTimeout(c.Request().Context(), s.timeout)
 	defer cancel()
 	v, err := s.lv.Version(ctx)
-	m := views.Meta{Title: title, Nav: nav, URI: s.lv.URI(), Version: v, Reachable: err == nil, Asset: assetURL}
+	m.URI, m.Version, m.Reachable = s.lv.URI(), v, err == nil
 	if f := c.QueryParam("done"); f != "" {
 		m.Flash = f
 	}

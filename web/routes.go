@@ -5,16 +5,36 @@ import (
 
 	"github.com/labstack/echo/v4"
 	"github.com/labstack/echo/v4/middleware"
+
+	"github.com/nwfilter-web/nwfilter-web/store"
 )
 
 // routes is the one route table.
 func (s *Server) routes(e *echo.Echo) {
 	e.Use(middleware.RequestID())
 	e.Use(middleware.Recover())
+	e.Use(s.securityHeaders)
 	e.Use(middleware.BodyLimit("2M"))
+	e.Use(unescapeParams)
+	// Who is asking (session or API token), then CSRF, then what their role allows. Routes
+	// are viewer-only when they read and admin-only when they change something, unless
+	// s.allow below says otherwise; only s.publicRoutes answer without a login.
+	e.Use(s.authenticate, s.checkCSRF, s.authorize)
+	// Names in the URL are checked as libvirt would before any handler runs (validate.go).
+	e.Use(checkRouteParams)
 
 	// Static files, content-hashed and cached for long.
-	e.GET("/static/:file", s.serveStatic)
+	s.publicRoutes(e.GET("/static/:file", s.serveStatic))
+
+	// Accounts (issue 6): log in and out, and the first-run page that creates the first
+	// admin (from this host only, while no account exists).
+	s.publicRoutes(
+		e.GET("/login", s.showLogin),
+		e.POST("/login", s.login),
+		e.GET("/setup", s.showSetup),
+		e.POST("/setup", s.setup),
+	)
+	s.allow(store.RoleViewer, e.POST("/logout", s.logout))
 
 	e.GET("/", func(c echo.Context) error { return c.Redirect(http.StatusSeeOther, "/filters") })
 
@@ -29,12 +49,17 @@ func (s *Server) routes(e *echo.Echo) {
 	e.GET("/filters/:name/delete", s.confirmDeleteFilter)
 	e.POST("/filters/:name/delete", s.deleteFilter)
 
-	// Rule composer: a new, cloned (?from=NAME) or existing filter as forms, checked as the
+	// Rule composer: a new, cloned or existing filter as forms, checked as the
 	// user types, defined through the same audited path as the XML editor.
+	// Checking and reshaping the forms change nothing: viewers may compose; defining is an
+	// admin's, like the editor's.
 	e.GET("/composer", s.newComposer)
 	e.GET("/composer/:name", s.editComposer)
-	e.POST("/composer/check", s.checkComposer)
-	e.POST("/composer/update", s.updateComposer)
+	e.GET("/composer/:name/clone", s.cloneComposer)
+	s.allow(store.RoleViewer,
+		e.POST("/composer/check", s.checkComposer),
+		e.POST("/composer/update", s.updateComposer),
+	)
 	e.POST("/composer/define", s.defineComposer)
 
 	// The parameters part of the NIC and binding forms, for the filter just chosen: the
@@ -43,15 +68,19 @@ func (s *Server) routes(e *echo.Echo) {
 
 	// Virtual machines: NIC filterrefs, start and stop.
 	e.GET("/domains", s.listDomains)
-	e.POST("/domains/:name/interfaces/:mac/filterref", s.setNICFilter)
-	e.POST("/domains/:name/interfaces/:mac/filterref/delete", s.clearNICFilter)
-	e.POST("/domains/:name/start", s.startDomain)
-	e.POST("/domains/:name/stop", s.stopDomain)
+	s.allow(store.RoleOperator,
+		e.POST("/domains/:name/interfaces/:mac/filterref", s.setNICFilter),
+		e.POST("/domains/:name/interfaces/:mac/filterref/delete", s.clearNICFilter),
+		e.POST("/domains/:name/start", s.startDomain),
+		e.POST("/domains/:name/stop", s.stopDomain),
+	)
 
 	// Bindings.
 	e.GET("/bindings", s.listBindings)
-	e.POST("/bindings", s.createBinding)
-	e.POST("/bindings/:dev/delete", s.deleteBinding)
+	s.allow(store.RoleOperator,
+		e.POST("/bindings", s.createBinding),
+		e.POST("/bindings/:dev/delete", s.deleteBinding),
+	)
 
 	// Audit history.
 	e.GET("/audit", s.listAudit)
@@ -64,14 +93,18 @@ func (s *Server) routes(e *echo.Echo) {
 	api.DELETE("/filters/:name", s.apiDeleteFilter)
 	api.GET("/filters/:name/chains", s.apiFilterChains)
 	// The composer's checks, for scripts: nothing is sent to libvirt.
-	api.POST("/filters/check", s.apiCheckFilter)
+	s.allow(store.RoleViewer, api.POST("/filters/check", s.apiCheckFilter))
 	api.GET("/domains", s.apiListDomains)
-	api.PUT("/domains/:name/interfaces/:mac/filterref", s.apiSetNICFilter)
-	api.DELETE("/domains/:name/interfaces/:mac/filterref", s.apiClearNICFilter)
-	api.POST("/domains/:name/start", s.apiStartDomain)
-	api.POST("/domains/:name/stop", s.apiStopDomain)
+	s.allow(store.RoleOperator,
+		api.PUT("/domains/:name/interfaces/:mac/filterref", s.apiSetNICFilter),
+		api.DELETE("/domains/:name/interfaces/:mac/filterref", s.apiClearNICFilter),
+		api.POST("/domains/:name/start", s.apiStartDomain),
+		api.POST("/domains/:name/stop", s.apiStopDomain),
+	)
 	api.GET("/bindings", s.apiListBindings)
-	api.POST("/bindings", s.apiCreateBinding)
-	api.DELETE("/bindings/:dev", s.apiDeleteBinding)
+	s.allow(store.RoleOperator,
+		api.POST("/bindings", s.apiCreateBinding),
+		api.DELETE("/bindings/:dev", s.apiDeleteBinding),
+	)
 	api.GET("/audit", s.apiListAudit)
 }

@@ -62,7 +62,7 @@ func TestSeedScenarioAPI(t *testing.T) {
 		if strings.HasPrefix(body, "{") {
 			req.Header.Set("Content-Type", "application/json")
 		}
-		res, err := http.DefaultClient.Do(req)
+		res, err := apiClient(t, s).Do(req)
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -6,6 +6,7 @@ import (
 	"context"
 	"log/slog"
 	"net/http"
+	"sync"
 	"time"
 
 	"github.com/labstack/echo/v4"
@@ -41,6 +42,18 @@ type AuditStore interface {
 	AuditEntries(ctx context.Context, q store.AuditQuery) ([]store.AuditEntry, error)
 }
 
+// Accounts is what the web layer needs of the account store (store.Store implements it): users,
+// browser sessions and API tokens.
+type Accounts interface {
+	CountUsers(ctx context.Context) (int, error)
+	CreateFirstAdmin(ctx context.Context, name, password string) (store.User, error)
+	Authenticate(ctx context.Context, name, password string) (store.User, error)
+	CreateSession(ctx context.Context, userID int64, ttl time.Duration) (string, store.Session, error)
+	Session(ctx context.Context, id string, idle time.Duration) (store.Session, error)
+	DeleteSession(ctx context.Context, id string) error
+	TokenUser(ctx context.Context, token string) (store.User, error)
+}
+
 // HostTables reads the host's firewall (libvirtx.ReadHostTables in production).
 type HostTables func(ctx context.Context) (libvirtx.HostTables, error)
 
@@ -52,6 +65,16 @@ type Deps struct {
 	Log        *slog.Logger
 	// CallTimeout bounds each libvirt call made for a request (default 10s).
 	CallTimeout time.Duration
+	// Accounts checks logins, sessions and API tokens. When nil, Store is used if it is one
+	// (a *store.Store is); without either every protected request fails with 503.
+	Accounts Accounts
+	// TLS is true when the server is reached over HTTPS: session cookies are then Secure.
+	TLS bool
+	// Insecure is true when bound to a non-loopback address without TLS: every page warns.
+	Insecure bool
+	// SessionTTL is how long a login lasts at most (default 12h); SessionIdle how long a
+	// session may go unused (default 30m).
+	SessionTTL, SessionIdle time.Duration
 }
 
 // Server holds the dependencies every handler uses.
@@ -62,6 +85,17 @@ type Server struct {
 	log     *slog.Logger
 	timeout time.Duration
 	echo    *echo.Echo
+
+	accounts Accounts
+	auth     authConfig
+	// roles maps "METHOD /route/:pattern" to the least role a route needs, filled by the route
+	// table; public routes answer without a login (see auth.go).
+	roles  map[string]string
+	public map[string]bool
+	logins *loginLimiter
+	// filterMu makes "check the version the editor started from, then define" one step, so
+	// two editors saving at once cannot both pass the check (see defineFilter).
+	filterMu sync.Mutex
 }
 
 // New builds the server and its route table.
@@ -75,9 +109,17 @@ func New(d Deps) *Server {
 	if d.HostTables == nil {
 		d.HostTables = libvirtx.ReadHostTables
 	}
-	s := &Server{lv: d.Libvirt, st: d.Store, tables: d.HostTables, log: d.Log, timeout: d.CallTimeout}
+	if d.Accounts == nil {
+		d.Accounts, _ = d.Store.(Accounts)
+	}
+	s := &Server{lv: coalesce(d.Libvirt), st: d.Store, tables: d.HostTables, log: d.Log, timeout: d.CallTimeout,
+		accounts: d.Accounts, auth: newAuthConfig(d), roles: map[string]string{}, public: map[string]bool{},
+		logins: newLoginLimiter(loginFailures, loginWindow)}
 	e := echo.New()
 	e.HideBanner, e.HidePort = true, true
+	// The client address is the peer's: X-Forwarded-For and X-Real-IP are anyone's to write,
+	// and the address decides the first-run page, the login rate limit and the audit rows.
+	e.IPExtractor = echo.ExtractIPDirect()
 	e.HTTPErrorHandler = s.handleError
 	s.echo = e
 	s.routes(e)

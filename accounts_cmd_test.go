@@ -1,0 +1,59 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+func TestUserAndTokenCommands(t *testing.T) {
+	db := filepath.Join(t.TempDir(), "x.db")
+	ctx := context.Background()
+	runCmd := func(stdin string, args ...string) (string, string, error) {
+		var out, errb bytes.Buffer
+		err := run(ctx, append(args, "--db", db), strings.NewReader(stdin), &out, &errb)
+		return out.String(), errb.String(), err
+	}
+	if _, _, err := runCmd("", "user", "add", "alice"); err == nil || exitCode(err) != 2 {
+		t.Errorf("user add without --role: %v", err)
+	}
+	if _, _, err := runCmd("", "user", "add", "alice", "--role", "root", "--password-stdin"); err == nil {
+		t.Error("unknown role accepted")
+	}
+	if _, _, err := runCmd("", "user", "add", "alice", "--role", "admin"); err == nil || !strings.Contains(err.Error(), "--password-stdin") {
+		t.Errorf("password from a non-terminal without --password-stdin: %v", err)
+	}
+	out, _, err := runCmd("correct horse\n", "user", "add", "alice", "--role", "admin", "--password-stdin")
+	if err != nil || !strings.Contains(out, "alice added with role admin") {
+		t.Fatalf("user add: %q %v", out, err)
+	}
+	if _, _, err := runCmd("short\n", "user", "add", "bob", "--role", "viewer", "--password-stdin"); err == nil {
+		t.Error("short password accepted")
+	}
+	out, _, _ = runCmd("", "user", "list")
+	if !strings.Contains(out, "alice") || !strings.Contains(out, "admin") {
+		t.Errorf("user list: %q", out)
+	}
+	tok, msg, err := runCmd("", "token", "create", "--user", "alice", "--name", "ci")
+	if err != nil || !strings.HasPrefix(tok, "nwf_") || !strings.Contains(msg, "only this once") {
+		t.Fatalf("token create: %q %q %v", tok, msg, err)
+	}
+	out, _, _ = runCmd("", "token", "list")
+	if !strings.Contains(out, "ci") || strings.Contains(out, strings.TrimSpace(tok)) || !strings.Contains(out, "valid") {
+		t.Errorf("token list: %q", out)
+	}
+	if out, _, err := runCmd("", "token", "revoke", "1"); err != nil || !strings.Contains(out, "revoked") {
+		t.Errorf("token revoke: %q %v", out, err)
+	}
+	if _, _, err := runCmd("", "token", "revoke", "x"); err == nil || exitCode(err) != 2 {
+		t.Errorf("token revoke x: %v", err)
+	}
+	if out, _, err := runCmd("", "user", "del", "alice"); err != nil || !strings.Contains(out, "deleted") {
+		t.Errorf("user del: %q %v", out, err)
+	}
+	if _, _, err := runCmd("", "user", "del", "alice"); err == nil {
+		t.Error("deleting an unknown user succeeded")
+	}
+}
