@@ -110,6 +110,8 @@ type NIC struct {
 	Filter    string
 	Params    []Param
 	Error     string // a refused change, shown on the NIC's row
+	// Form is the parameters part of the NIC's form (the variables of the filter's tree).
+	Form ParamsBlock
 }
 
 // DomainRow is one virtual machine.
@@ -145,6 +147,10 @@ type BindingForm struct {
 	Params  string // NAME=VALUE per line
 	Error   string
 	Field   string
+	// Typed are the parameters submitted (kept on a refusal).
+	Typed []Param
+	// Block is the parameters part of the form (the variables of the filter's tree).
+	Block ParamsBlock
 }
 
 // BindingList is the bindings page.

@@ -23,6 +23,14 @@ func (s *Server) bindingsPage(c echo.Context, form views.BindingForm) (views.Bin
 		return views.BindingList{}, err
 	}
 	p := views.BindingList{Meta: s.meta(c, "Bindings", "bindings"), Filters: inv.filterNames(), Form: form}
+	filter := form.Filter
+	if filter == "" && len(p.Filters) > 0 {
+		filter = p.Filters[0] // what the select shows first
+	}
+	p.Form.Block = paramsBlock("binding-params-block", "binding", filter, treeVars(inv.treeResolver(), filter), fromViewParams(form.Typed))
+	if len(form.Typed) == 0 && form.Params != "" {
+		p.Form.Block.Other = form.Params // lines that did not read as NAME=VALUE, as typed
+	}
 	for _, b := range inv.bindings {
 		p.Bindings = append(p.Bindings, views.BindingRow{PortDev: b.PortDev, MAC: b.MAC, Owner: b.Owner,
 			Filter: b.FilterRef.Filter, Params: viewParams(b.FilterRef.Parameters)})

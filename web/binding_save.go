@@ -17,8 +17,11 @@ func (s *Server) createBinding(c echo.Context) error {
 	form := views.BindingForm{PortDev: strings.TrimSpace(c.FormValue("portdev")), MAC: c.FormValue("mac"),
 		Filter: c.FormValue("filter"), Params: c.FormValue("params")}
 	b := libvirtx.Binding{PortDev: form.PortDev, MAC: form.MAC, FilterRef: libvirtx.FilterRef{Filter: form.Filter}}
-	var err error
-	b.FilterRef.Parameters, err = parseParams(form.Params)
+	values, err := c.FormParams()
+	if err == nil {
+		b.FilterRef.Parameters, err = paramsFromForm(values)
+	}
+	form.Typed = viewParams(b.FilterRef.Parameters)
 	if err == nil {
 		err = s.newBinding(c, b)
 	}
@@ -50,7 +53,10 @@ func (s *Server) newBinding(c echo.Context, b libvirtx.Binding) error {
 	if err := validFilterRef(b.FilterRef.Filter); err != nil {
 		return err
 	}
-	if err := validParams(b.FilterRef.Parameters); err != nil {
+	ctx, cancel := s.ctx(c)
+	err = s.checkRefParams(ctx, &b.FilterRef)
+	cancel()
+	if err != nil {
 		return err
 	}
 	return s.apply(c, change{action: actBindingCreate, target: b.PortDev,

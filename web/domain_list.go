@@ -19,7 +19,7 @@ func (s *Server) listDomains(c echo.Context) error {
 	for _, d := range inv.domains {
 		row := views.DomainRow{Name: d.Name, State: d.State, Active: d.Active}
 		for _, n := range d.Interfaces {
-			row.NICs = append(row.NICs, viewNIC(d.Name, n))
+			row.NICs = append(row.NICs, nicView(inv, d.Name, n, nil))
 		}
 		p.Domains = append(p.Domains, row)
 	}

@@ -106,6 +106,10 @@ func (s *Server) defineFilter(c echo.Context, want, xml, expect string) (string,
 	if err := checkVersion(sum.Name, expect, existing, err); err != nil {
 		return "", err
 	}
+	current := existing
+	if err != nil {
+		current = ""
+	}
 	switch {
 	case err == nil && want == "":
 		return "", &fieldError{Field: "name", Status: http.StatusConflict,
@@ -117,6 +121,15 @@ func (s *Server) defineFilter(c echo.Context, want, xml, expect string) (string,
 				return "", badField("xml", "%v", err)
 			}
 		}
+	}
+	// The text libvirt prints of a filter, defined again, would change it in places (a chain
+	// priority of 0, an ipset): send what keeps the filter as the text describes it.
+	xml, notes, kerr := nwfilter.KeepState(xml, current)
+	if kerr != nil {
+		return "", badField("xml", "%v", kerr)
+	}
+	for _, n := range notes {
+		s.log.Info("defining filter", "filter", sum.Name, "adjusted", n)
 	}
 	// Any other failure to read it (libvirt unreachable) is left to apply, which records the
 	// attempt as failed.

@@ -16,24 +16,26 @@ import (
 func (s *Server) setNICFilter(c echo.Context) error {
 	ref := &libvirtx.FilterRef{Filter: strings.TrimSpace(c.FormValue("filter"))}
 	err := validFilterRef(ref.Filter)
-	if err == nil {
-		ref.Parameters, err = parseParams(c.FormValue("params"))
+	if form, ferr := c.FormParams(); ferr != nil {
+		err = badField("params", "reading the form: %v", ferr)
+	} else if err == nil {
+		ref.Parameters, err = paramsFromForm(form)
 	}
 	if err == nil {
 		err = s.setFilterRef(c, c.Param("name"), c.Param("mac"), ref)
 	}
-	return s.nicResult(c, err, "Filter "+ref.Filter+" attached.")
+	return s.nicResult(c, err, "Filter "+ref.Filter+" attached.", ref)
 }
 
 // clearNICFilter detaches the filter of one NIC.
 func (s *Server) clearNICFilter(c echo.Context) error {
 	err := s.setFilterRef(c, c.Param("name"), c.Param("mac"), nil)
-	return s.nicResult(c, err, "Filter detached.")
+	return s.nicResult(c, err, "Filter detached.", nil)
 }
 
-// nicResult answers a NIC form: the NIC's fragment for HTMX (with the error on its row), a
-// redirect to the VM page otherwise.
-func (s *Server) nicResult(c echo.Context, err error, done string) error {
+// nicResult answers a NIC form: the NIC's fragment for HTMX (with the error on its row, and
+// what was typed kept in the form), a redirect to the VM page otherwise.
+func (s *Server) nicResult(c echo.Context, err error, done string, typed *libvirtx.FilterRef) error {
 	if !isFragment(c) {
 		if err != nil {
 			return err
@@ -60,7 +62,10 @@ func (s *Server) nicResult(c echo.Context, err error, done string) error {
 		}
 		for _, n := range d.Interfaces {
 			if strings.EqualFold(n.MAC, c.Param("mac")) {
-				v := viewNIC(d.Name, n)
+				if err == nil {
+					typed = nil // show what libvirt now has
+				}
+				v := nicView(inv, d.Name, n, typed)
 				v.Error = msg
 				return s.renderStatus(c, status, views.NICView(v, inv.filterNames()))
 			}
@@ -81,6 +86,12 @@ func (s *Server) setFilterRef(c echo.Context, domain, mac string, ref *libvirtx.
 	action := actNICSet
 	if ref == nil {
 		action = actNICClear
+	}
+	ctx, cancel := s.ctx(c)
+	err = s.checkRefParams(ctx, ref)
+	cancel()
+	if err != nil {
+		return err
 	}
 	return s.apply(c, change{action: action, target: domain + "/" + mac,
 		before: func(ctx context.Context) (string, error) { return s.lv.InterfaceXML(ctx, domain, mac) },

@@ -49,6 +49,23 @@ func (s *Server) routes(e *echo.Echo) {
 	e.GET("/filters/:name/delete", s.confirmDeleteFilter)
 	e.POST("/filters/:name/delete", s.deleteFilter)
 
+	// Rule composer: a new, cloned or existing filter as forms, checked as the
+	// user types, defined through the same audited path as the XML editor.
+	// Checking and reshaping the forms change nothing: viewers may compose; defining is an
+	// admin's, like the editor's.
+	e.GET("/composer", s.newComposer)
+	e.GET("/composer/:name", s.editComposer)
+	e.GET("/composer/:name/clone", s.cloneComposer)
+	s.allow(store.RoleViewer,
+		e.POST("/composer/check", s.checkComposer),
+		e.POST("/composer/update", s.updateComposer),
+	)
+	e.POST("/composer/define", s.defineComposer)
+
+	// The parameters part of the NIC and binding forms, for the filter just chosen: the
+	// variables of its tree as fields.
+	e.GET("/filterref-params", s.showParamsBlock)
+
 	// Virtual machines: NIC filterrefs, start and stop.
 	e.GET("/domains", s.listDomains)
 	s.allow(store.RoleOperator,
@@ -75,6 +92,8 @@ func (s *Server) routes(e *echo.Echo) {
 	api.PUT("/filters/:name", s.apiPutFilter)
 	api.DELETE("/filters/:name", s.apiDeleteFilter)
 	api.GET("/filters/:name/chains", s.apiFilterChains)
+	// The composer's checks, for scripts: nothing is sent to libvirt.
+	s.allow(store.RoleViewer, api.POST("/filters/check", s.apiCheckFilter))
 	api.GET("/domains", s.apiListDomains)
 	s.allow(store.RoleOperator,
 		api.PUT("/domains/:name/interfaces/:mac/filterref", s.apiSetNICFilter),

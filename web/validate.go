@@ -99,7 +99,7 @@ func checkRouteParams(next echo.HandlerFunc) echo.HandlerFunc {
 			v := c.ParamValues()[i]
 			var err error
 			switch {
-			case name == "name" && (strings.HasPrefix(p, "/filters/") || strings.HasPrefix(p, "/api/v1/filters/")):
+			case name == "name" && (strings.HasPrefix(p, "/filters/") || strings.HasPrefix(p, "/api/v1/filters/") || strings.HasPrefix(p, "/composer/")):
 				err = validFilterName("filter", v)
 			case name == "name" && (strings.HasPrefix(p, "/domains/") || strings.HasPrefix(p, "/api/v1/domains/")):
 				err = validDomainName(v)
