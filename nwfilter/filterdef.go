@@ -1,9 +1,7 @@
 package nwfilter
 
 import (
-	"encoding/xml"
 	"fmt"
-	"io"
 	"net/netip"
 	"strings"
 )
@@ -400,55 +398,6 @@ var defaultChainPriority = map[string]int{
 	"root": 0, "mac": -800, "vlan": -750, "ipv4": -700, "ipv6": -600, "arp": -500, "rarp": -400,
 }
 
-type xmlNode struct {
-	name     string
-	attrs    map[string]string
-	children []*xmlNode
-	text     string
-}
-
-func parseXMLTree(s string) (*xmlNode, error) {
-	d := xml.NewDecoder(strings.NewReader(s))
-	d.Strict = true
-	var stack []*xmlNode
-	var root *xmlNode
-	for {
-		tok, err := d.Token()
-		if err == io.EOF {
-			break
-		}
-		if err != nil {
-			return nil, err
-		}
-		switch t := tok.(type) {
-		case xml.StartElement:
-			n := &xmlNode{name: t.Name.Local, attrs: make(map[string]string, len(t.Attr))}
-			for _, a := range t.Attr {
-				if a.Name.Space == "" {
-					n.attrs[a.Name.Local] = a.Value
-				}
-			}
-			if len(stack) > 0 {
-				p := stack[len(stack)-1]
-				p.children = append(p.children, n)
-			} else if root == nil {
-				root = n
-			}
-			stack = append(stack, n)
-		case xml.EndElement:
-			stack = stack[:len(stack)-1]
-		case xml.CharData:
-			if len(stack) > 0 {
-				stack[len(stack)-1].text += string(t)
-			}
-		}
-	}
-	if root == nil {
-		return nil, fmt.Errorf("no root element")
-	}
-	return root, nil
-}
-
 func defineRefusal(msg string) error { return &RefusalError{Op: "define", Msg: msg} }
 
 // parseFilter parses and checks a filter's XML as virsh nwfilter-define would.
@@ -461,12 +410,12 @@ func parseFilter(s string) (*filterDef, error) {
 		return nil, defineRefusal("XML error: unknown root element for nw filter")
 	}
 	f := &filterDef{chain: "root"}
-	name, ok := root.attrs["name"]
+	name, ok := root.attr("name")
 	if !ok || name == "" {
 		return nil, defineRefusal("internal error: filter has no name")
 	}
 	f.name = name
-	prioStr, hasPrio := root.attrs["priority"]
+	prioStr, hasPrio := root.attr("priority")
 	prio := 0
 	if hasPrio && prioStr != "" {
 		p, ok := strToInt(prioStr)
@@ -480,7 +429,7 @@ func parseFilter(s string) (*filterDef, error) {
 	} else {
 		hasPrio = false
 	}
-	if chain, ok := root.attrs["chain"]; ok && chain != "" {
+	if chain, ok := root.attr("chain"); ok && chain != "" {
 		prefix, err := allowedChain(chain)
 		if err != nil {
 			return nil, err
@@ -503,7 +452,7 @@ func parseFilter(s string) (*filterDef, error) {
 			}
 			f.entries = append(f.entries, entry{rule: r})
 		case "filterref":
-			ref, ok := c.attrs["filter"]
+			ref, ok := c.attr("filter")
 			if !ok {
 				return nil, defineRefusal("internal error: rule node requires action attribute")
 			}
@@ -520,8 +469,8 @@ func parseParams(n *xmlNode) []Param {
 		if c.name != "parameter" {
 			continue
 		}
-		nm, ok1 := c.attrs["name"]
-		val, ok2 := c.attrs["value"]
+		nm, ok1 := c.attr("name")
+		val, ok2 := c.attr("value")
 		if !ok1 || !ok2 || !validVarName(nm) || !validVarValue(val) {
 			continue
 		}
@@ -577,7 +526,7 @@ func oneOf(s string, list []string) bool {
 
 func parseRule(n *xmlNode) (*ruleDef, error) {
 	r := &ruleDef{priority: 500}
-	action, ok := n.attrs["action"]
+	action, ok := n.attr("action")
 	if !ok {
 		return nil, defineRefusal("internal error: rule node requires action attribute")
 	}
@@ -585,7 +534,7 @@ func parseRule(n *xmlNode) (*ruleDef, error) {
 		return nil, defineRefusal("unsupported configuration: unknown rule action attribute value")
 	}
 	r.action = action
-	dir, ok := n.attrs["direction"]
+	dir, ok := n.attr("direction")
 	if !ok {
 		return nil, defineRefusal("internal error: rule node requires direction attribute")
 	}
@@ -593,12 +542,12 @@ func parseRule(n *xmlNode) (*ruleDef, error) {
 		return nil, defineRefusal("unsupported configuration: unknown rule direction attribute value")
 	}
 	r.direction = dir
-	if p, ok := n.attrs["priority"]; ok {
+	if p, ok := n.attr("priority"); ok {
 		if v, ok := strToInt(p); ok && v >= -1000 && v <= 1000 {
 			r.priority = v
 		}
 	}
-	if sm, ok := n.attrs["statematch"]; ok && (sm == "0" || strings.EqualFold(sm, "false")) {
+	if sm, ok := n.attr("statematch"); ok && (sm == "0" || strings.EqualFold(sm, "false")) {
 		r.noState = true
 	}
 	// libvirt takes the first child element naming a protocol; later children only count
@@ -647,10 +596,11 @@ var ipProtoMap = []struct {
 }{{6, "tcp"}, {17, "udp"}, {136, "udplite"}, {50, "esp"}, {51, "ah"}, {1, "icmp"}, {2, "igmp"}, {132, "sctp"}, {58, "icmpv6"}}
 
 func parseDetails(n *xmlNode, r *ruleDef, attrs []attrDef) error {
-	neg := n.attrs["match"] == "no"
+	m, _ := n.attr("match")
+	neg := m == "no"
 	var lastErr string
 	for _, a := range attrs {
-		prop, ok := n.attrs[a.name]
+		prop, ok := n.attr(a.name)
 		if !ok {
 			continue
 		}
