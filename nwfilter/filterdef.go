@@ -232,6 +232,7 @@ type protoDef struct {
 	name  string
 	kind  protoKind
 	attrs []attrDef
+	index map[string]int // attribute name -> position in attrs
 }
 
 // protocols is libvirt's virAttr table, in its order (the order matters: see parseRule).
@@ -308,30 +309,36 @@ func init() {
 	v4 := ipProtocols(dtIP, dtIPMask, false)
 	v6 := ipProtocols(dtIPv6, dtIPv6Mask, true)
 	protocols = []protoDef{
-		{"arp", pARP, arp},
-		{"rarp", pRARP, arp},
-		{"mac", pMAC, mac},
-		{"vlan", pVLAN, vlan},
-		{"stp", pSTP, stp},
-		{"ip", pIP, ipEth},
-		{"ipv6", pIPv6, ipv6Eth},
-		{"tcp", pTCP, v4["tcp"]},
-		{"udp", pUDP, v4["udp"]},
-		{"udplite", pUDPLite, v4["udplite"]},
-		{"esp", pESP, v4["esp"]},
-		{"ah", pAH, v4["ah"]},
-		{"sctp", pSCTP, v4["sctp"]},
-		{"icmp", pICMP, v4["icmp"]},
-		{"all", pAll, v4["all"]},
-		{"igmp", pIGMP, v4["igmp"]},
-		{"tcp-ipv6", pTCPv6, v6["tcp"]},
-		{"udp-ipv6", pUDPv6, v6["udp"]},
-		{"udplite-ipv6", pUDPLitev6, v6["udplite"]},
-		{"esp-ipv6", pESPv6, v6["esp"]},
-		{"ah-ipv6", pAHv6, v6["ah"]},
-		{"sctp-ipv6", pSCTPv6, v6["sctp"]},
-		{"icmpv6", pICMPv6, v6["icmp"]},
-		{"all-ipv6", pAllv6, v6["all"]},
+		{"arp", pARP, arp, nil},
+		{"rarp", pRARP, arp, nil},
+		{"mac", pMAC, mac, nil},
+		{"vlan", pVLAN, vlan, nil},
+		{"stp", pSTP, stp, nil},
+		{"ip", pIP, ipEth, nil},
+		{"ipv6", pIPv6, ipv6Eth, nil},
+		{"tcp", pTCP, v4["tcp"], nil},
+		{"udp", pUDP, v4["udp"], nil},
+		{"udplite", pUDPLite, v4["udplite"], nil},
+		{"esp", pESP, v4["esp"], nil},
+		{"ah", pAH, v4["ah"], nil},
+		{"sctp", pSCTP, v4["sctp"], nil},
+		{"icmp", pICMP, v4["icmp"], nil},
+		{"all", pAll, v4["all"], nil},
+		{"igmp", pIGMP, v4["igmp"], nil},
+		{"tcp-ipv6", pTCPv6, v6["tcp"], nil},
+		{"udp-ipv6", pUDPv6, v6["udp"], nil},
+		{"udplite-ipv6", pUDPLitev6, v6["udplite"], nil},
+		{"esp-ipv6", pESPv6, v6["esp"], nil},
+		{"ah-ipv6", pAHv6, v6["ah"], nil},
+		{"sctp-ipv6", pSCTPv6, v6["sctp"], nil},
+		{"icmpv6", pICMPv6, v6["icmp"], nil},
+		{"all-ipv6", pAllv6, v6["all"], nil},
+	}
+	for i := range protocols {
+		protocols[i].index = map[string]int{}
+		for j, a := range protocols[i].attrs {
+			protocols[i].index[a.name] = j
+		}
 	}
 }
 
@@ -347,6 +354,8 @@ type item struct {
 	flags  uint8 // tcp flags: mask in num, flags here; ipset: flag bits
 	nflags uint8 // ipset: number of flags
 	b      bool
+	// printed caches the address as libvirt prints it
+	printed string
 }
 
 // ruleDef is a parsed <rule>.
@@ -572,7 +581,7 @@ func parseRule(n *xmlNode) (*ruleDef, error) {
 		}
 		found = idx
 		r.proto = protocols[idx].kind
-		if err := parseDetails(c, r, protocols[idx].attrs); err != nil {
+		if err := parseDetails(c, r, &protocols[idx]); err != nil {
 			return nil, err
 		}
 		if err := validateRule(r); err != nil {
@@ -595,16 +604,36 @@ var ipProtoMap = []struct {
 	name string
 }{{6, "tcp"}, {17, "udp"}, {136, "udplite"}, {50, "esp"}, {51, "ah"}, {1, "icmp"}, {2, "igmp"}, {132, "sctp"}, {58, "icmpv6"}}
 
-func parseDetails(n *xmlNode, r *ruleDef, attrs []attrDef) error {
+func parseDetails(n *xmlNode, r *ruleDef, proto *protoDef) error {
 	m, _ := n.attr("match")
 	neg := m == "no"
 	var lastErr string
-	for _, a := range attrs {
-		prop, ok := n.attr(a.name)
-		if !ok {
+	// The element's attributes the protocol knows, in the protocol's order (libvirt walks its
+	// table and looks each up; the last error wins).
+	var known [16]struct {
+		def  int
+		prop string
+	}
+	nk := 0
+	for _, at := range n.attrs {
+		j, ok := proto.index[at.name]
+		if !ok || nk == len(known) {
 			continue
 		}
-		it := &item{neg: neg}
+		k := nk
+		for k > 0 && known[k-1].def > j {
+			known[k] = known[k-1]
+			k--
+		}
+		known[k].def, known[k].prop = j, at.value
+		nk++
+	}
+	// one allocation for the rule's items: at most one per attribute of the element
+	items := make([]item, 0, nk)
+	for _, kn := range known[:nk] {
+		a, prop := proto.attrs[kn.def], kn.prop
+		items = append(items, item{neg: neg})
+		it := &items[len(items)-1]
 		if strings.HasPrefix(prop, "$") {
 			va, err := parseVarAccess(prop[1:])
 			if err != nil {

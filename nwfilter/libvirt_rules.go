@@ -12,6 +12,16 @@ import (
 type ruleCtx struct {
 	r    *ruleDef
 	iter *combIter
+	s    *ruleScratch
+}
+
+// ruleScratch is reused from one rule (and combination of values) to the next: the arguments
+// of up to three iptables rules, the list of them, and one ebtables rule's arguments. What the
+// functions below return in it is valid until they are called again.
+type ruleScratch struct {
+	bufs [3]args
+	eb   args
+	outs []iptablesRule
 }
 
 // val is libvirt's printDataType: a variable's value verbatim, or the parsed value printed.
@@ -22,7 +32,11 @@ func (c *ruleCtx) val(f field, asHex bool) (string, error) {
 	}
 	switch it.dt {
 	case dtIP, dtIPv6:
-		return formatIP(it.ip), nil
+		// printed for each chain the rule goes to: once is enough
+		if it.printed == "" {
+			it.printed = formatIP(it.ip)
+		}
+		return it.printed, nil
 	case dtMAC, dtMACMask:
 		return formatMAC(it.mac), nil
 	case dtIPMask, dtIPv6Mask:
@@ -55,7 +69,8 @@ func (a *args) add(s ...string) { *a = append(*a, s...) }
 // ebtablesArgs is ebtablesCreateRuleInstance: the options after "-A chain".
 func ebtablesArgs(c *ruleCtx, reverse bool) (args, error) {
 	r := c.r
-	var a args
+	a := c.s.eb[:0]
+	defer func() { c.s.eb = a[:0] }()
 	var err error
 	ethHdr := func() error {
 		for _, p := range [2]struct {
@@ -392,9 +407,11 @@ func jumpTarget(action string) string {
 
 // iptablesArgs is _iptablesCreateRuleInstance. It returns nil args when libvirt leaves the rule
 // out for this chain.
-func iptablesArgs(c *ruleCtx, directionIn bool, match string, defMatch bool, acceptTarget string, maySkipICMP bool) (args, error) {
+// The arguments go into c.s.bufs[slot].
+func iptablesArgs(c *ruleCtx, slot int, directionIn bool, match string, defMatch bool, acceptTarget string, maySkipICMP bool) (args, error) {
 	r := c.r
-	var a args
+	a := c.s.bufs[slot][:0]
+	defer func() { c.s.bufs[slot] = a[:0] }()
 	var err error
 	proto := ""
 	switch r.proto {
@@ -669,7 +686,8 @@ func iptablesRuleInstance(c *ruleCtx) ([]iptablesRule, error) {
 	r := c.r
 	directionIn := r.direction == "in" || r.direction == "inout"
 	inout := r.direction == "inout"
-	var out []iptablesRule
+	out := c.s.outs[:0]
+	defer func() { c.s.outs = out[:0] }()
 	add := func(chain string, a args, err error) error {
 		if err != nil {
 			return err
@@ -682,19 +700,19 @@ func iptablesRuleInstance(c *ruleCtx) ([]iptablesRule, error) {
 	if !r.noState && r.stateFlags&iptablesStateMask != 0 {
 		state := printStateFlags(r.stateFlags)
 		if !(directionIn && !inout) {
-			a, err := iptablesArgs(c, directionIn, state, false, "RETURN", directionIn || inout)
+			a, err := iptablesArgs(c, 0, directionIn, state, false, "RETURN", directionIn || inout)
 			if err := add("FI", a, err); err != nil {
 				return nil, err
 			}
 		}
 		if directionIn {
-			a, err := iptablesArgs(c, !directionIn, state, false, "ACCEPT", !directionIn || inout)
+			a, err := iptablesArgs(c, 1, !directionIn, state, false, "ACCEPT", !directionIn || inout)
 			if err := add("FO", a, err); err != nil {
 				return nil, err
 			}
 		}
 		if !(directionIn && !inout) {
-			a, err := iptablesArgs(c, directionIn, state, false, "RETURN", directionIn)
+			a, err := iptablesArgs(c, 2, directionIn, state, false, "RETURN", directionIn)
 			if err := add("HI", a, err); err != nil {
 				return nil, err
 			}
@@ -711,15 +729,15 @@ func iptablesRuleInstance(c *ruleCtx) ([]iptablesRule, error) {
 		}
 		return "NEW,ESTABLISHED"
 	}
-	a, err := iptablesArgs(c, directionIn, st(directionIn), true, "RETURN", directionIn || inout)
+	a, err := iptablesArgs(c, 0, directionIn, st(directionIn), true, "RETURN", directionIn || inout)
 	if err := add("FI", a, err); err != nil {
 		return nil, err
 	}
-	a, err = iptablesArgs(c, !directionIn, st(!directionIn), true, "ACCEPT", !directionIn || inout)
+	a, err = iptablesArgs(c, 1, !directionIn, st(!directionIn), true, "ACCEPT", !directionIn || inout)
 	if err := add("FO", a, err); err != nil {
 		return nil, err
 	}
-	a, err = iptablesArgs(c, directionIn, st(directionIn), true, "RETURN", directionIn)
+	a, err = iptablesArgs(c, 2, directionIn, st(directionIn), true, "RETURN", directionIn)
 	if err := add("HI", a, err); err != nil {
 		return nil, err
 	}

@@ -136,6 +136,9 @@ type predictor struct {
 	res     Resolver
 	filters map[string]*filterDef
 	dev     string
+	ipt     iptSaver
+	scratch ruleScratch
+	ctx     ruleCtx
 }
 
 func (p *predictor) filter(name string) (*filterDef, error) {
@@ -621,7 +624,8 @@ func (p *predictor) forCombinations(fw *firewall, in *ruleInst, do func(c *ruleC
 		fw.fail(instRefusal("%s", err.Error()))
 		return
 	}
-	c := &ruleCtx{r: in.r, iter: it}
+	c := &p.ctx
+	*c = ruleCtx{r: in.r, iter: it, s: &p.scratch}
 	for {
 		if err := do(c); err != nil {
 			fw.fail(err)
@@ -672,7 +676,7 @@ func (p *predictor) ipRule(fw *firewall, in *ruleInst, chains map[string][]strin
 		}
 		for _, r := range rules {
 			chain := r.chain + "-" + fw.dev
-			line, err := iptSave(chain, r.args, v6)
+			line, err := p.ipt.save(chain, r.args, v6)
 			if err != nil {
 				return toolRefusal(tool+" -A "+chain, r.args, err)
 			}
@@ -716,19 +720,24 @@ func assemble(port Port, eb, ip4, ip6 map[string][]string, linkIn, linkOut bool,
 			link("libvirt-in-post", "-m", "physdev", "--physdev-in", dev, "-j", "ACCEPT")
 		}
 		var b strings.Builder
+		b.Grow(textSize(all) + 200)
 		b.WriteString("*filter\n:INPUT ACCEPT [0:0]\n:FORWARD ACCEPT [0:0]\n:OUTPUT ACCEPT [0:0]\n")
 		names := sortedKeys(all)
 		for _, n := range names {
-			b.WriteString(":" + n + " - [0:0]\n")
+			b.WriteByte(':')
+			b.WriteString(n)
+			b.WriteString(" - [0:0]\n")
 		}
 		for _, l := range builtin {
 			for _, x := range l {
-				b.WriteString(x + "\n")
+				b.WriteString(x)
+				b.WriteByte('\n')
 			}
 		}
 		for _, n := range names {
 			for _, x := range all[n] {
-				b.WriteString(x + "\n")
+				b.WriteString(x)
+				b.WriteByte('\n')
 			}
 		}
 		b.WriteString("COMMIT\n")
@@ -739,10 +748,13 @@ func assemble(port Port, eb, ip4, ip6 map[string][]string, linkIn, linkOut bool,
 		}
 	}
 	var b strings.Builder
+	b.Grow(textSize(eb) + 200)
 	b.WriteString("*nat\n:PREROUTING ACCEPT\n:OUTPUT ACCEPT\n:POSTROUTING ACCEPT\n")
 	names := sortedKeys(eb)
 	for _, n := range names {
-		b.WriteString(":" + n + " ACCEPT\n")
+		b.WriteByte(':')
+		b.WriteString(n)
+		b.WriteString(" ACCEPT\n")
 	}
 	if linkIn {
 		if l, err := ebtSave("PREROUTING", []string{"-i", dev, "-j", "libvirt-I-" + dev}); err == nil {
@@ -756,11 +768,24 @@ func assemble(port Port, eb, ip4, ip6 map[string][]string, linkIn, linkOut bool,
 	}
 	for _, n := range names {
 		for _, x := range eb[n] {
-			b.WriteString(x + "\n")
+			b.WriteString(x)
+			b.WriteByte('\n')
 		}
 	}
 	t.EBTables = b.String()
 	return t
+}
+
+// textSize is about the length of the table the chains print as.
+func textSize(chains map[string][]string) int {
+	n := 0
+	for k, lines := range chains {
+		n += len(k) + 10
+		for _, l := range lines {
+			n += len(l) + 1
+		}
+	}
+	return n
 }
 
 func sortedKeys(m map[string][]string) []string {

@@ -130,8 +130,10 @@ func (t varTable) available(v *varAccess) bool {
 type combIter struct {
 	vals  varTable
 	iters []iterEntry
-	// which iterator each of the rule's variables uses
-	where map[*varAccess]int
+	// the rule's variables, and which iterator each uses
+	accesses []*varAccess
+	where    []int
+	buf      [2]iterEntry
 }
 
 type iterEntry struct {
@@ -143,8 +145,12 @@ type iterEntry struct {
 }
 
 func newCombIter(vals varTable, accesses []*varAccess) (*combIter, error) {
-	ci := &combIter{vals: vals, iters: []iterEntry{{id: 0}}, where: make(map[*varAccess]int, len(accesses))}
-	for _, va := range accesses {
+	ci := &combIter{vals: vals, accesses: accesses}
+	ci.iters = append(ci.buf[:0], iterEntry{id: 0})
+	if len(accesses) > 0 {
+		ci.where = make([]int, len(accesses))
+	}
+	for ai, va := range accesses {
 		var idx int
 		if va.element {
 			idx = len(ci.iters)
@@ -177,7 +183,7 @@ func newCombIter(vals varTable, accesses []*varAccess) (*combIter, error) {
 			return nil, errors.New("internal error: Cardinality of list items must be the same for processing them in parallel")
 		}
 		e.names = append(e.names, va.name)
-		ci.where[va] = idx
+		ci.where[ai] = idx
 	}
 	return ci, nil
 }
@@ -234,8 +240,14 @@ func (ci *combIter) next() bool {
 }
 
 func (ci *combIter) value(va *varAccess) (string, error) {
-	idx, ok := ci.where[va]
-	if !ok {
+	idx := -1
+	for i, a := range ci.accesses {
+		if a == va {
+			idx = ci.where[i]
+			break
+		}
+	}
+	if idx < 0 {
 		return "", fmt.Errorf("internal error: Could not find variable '%s' in iterator", va.name)
 	}
 	v := ci.vals[va.name]

@@ -39,6 +39,17 @@ func (n *xmlNode) attr(name string) (string, bool) {
 type xmlReader struct {
 	s   string
 	pos int
+	// nodes and attributes come from slabs: a big filter has thousands
+	nodes []xmlNode
+	attrs []xmlAttr
+}
+
+func (r *xmlReader) newNode(name string) *xmlNode {
+	if len(r.nodes) == cap(r.nodes) {
+		r.nodes = make([]xmlNode, 0, 64)
+	}
+	r.nodes = append(r.nodes, xmlNode{name: name})
+	return &r.nodes[len(r.nodes)-1]
 }
 
 type xmlSyntaxError struct {
@@ -58,7 +69,11 @@ func parseXMLTree(s string) (*xmlNode, error) {
 	}
 	r := &xmlReader{s: strings.TrimPrefix(s, "\ufeff")}
 	var root *xmlNode
-	var stack []*xmlNode
+	type open struct {
+		n   *xmlNode
+		raw string // the name as written, prefix and all
+	}
+	var stack []open
 	for {
 		i := strings.IndexByte(r.s[r.pos:], '<')
 		text := r.s[r.pos:]
@@ -123,43 +138,42 @@ func parseXMLTree(s string) (*xmlNode, error) {
 				return nil, r.fail(start, "end tag %s without a start tag", name)
 			}
 			top := stack[len(stack)-1]
-			if name != top.name {
-				return nil, r.fail(start, "opening and ending tag mismatch: %s and %s", top.name, name)
+			if name != top.raw {
+				return nil, r.fail(start, "opening and ending tag mismatch: %s and %s", top.raw, name)
 			}
 			stack = stack[:len(stack)-1]
 		default:
 			if len(stack) == 0 && root != nil {
 				return nil, r.fail(start, "extra content at the end of the document")
 			}
-			n, closed, err := r.startTag()
+			n, raw, closed, err := r.startTag()
 			if err != nil {
 				return nil, err
 			}
 			if len(stack) > 0 {
-				p := stack[len(stack)-1]
+				p := stack[len(stack)-1].n
 				p.children = append(p.children, n)
 			} else {
 				root = n
 			}
 			if !closed {
-				stack = append(stack, n)
+				stack = append(stack, open{n, raw})
 			}
 		}
 	}
 	if len(stack) > 0 {
-		return nil, r.fail(len(r.s), "premature end of data: %s is not closed", stack[len(stack)-1].name)
+		return nil, r.fail(len(r.s), "premature end of data: %s is not closed", stack[len(stack)-1].raw)
 	}
 	if root == nil {
 		return nil, r.fail(len(r.s), "no root element")
 	}
-	stripPrefixes(root)
 	return root, nil
 }
 
-// stripPrefixes leaves elements and attributes with their local names, as libvirt looks them
-// up (xmlGetProp ignores namespaces), and drops namespace declarations. The first of two
+// localNames leaves the element and its attributes with their local names, as libvirt looks
+// them up (xmlGetProp ignores namespaces), and drops namespace declarations. The first of two
 // attributes with the same local name wins, as in xmlGetProp.
-func stripPrefixes(n *xmlNode) {
+func localNames(n *xmlNode) {
 	if i := strings.IndexByte(n.name, ':'); i >= 0 {
 		n.name = n.name[i+1:]
 	}
@@ -177,9 +191,6 @@ func stripPrefixes(n *xmlNode) {
 		kept = append(kept, a)
 	}
 	n.attrs = kept
-	for _, c := range n.children {
-		stripPrefixes(c)
-	}
 }
 
 func firstWord(s string) string {
@@ -228,49 +239,70 @@ func (r *xmlReader) name() string {
 	return r.s[start:r.pos]
 }
 
-// startTag reads <name attr='value' ...> or <name .../>.
-func (r *xmlReader) startTag() (n *xmlNode, closed bool, err error) {
+// startTag reads <name attr='value' ...> or <name .../>; raw is the name as written.
+func (r *xmlReader) startTag() (n *xmlNode, raw string, closed bool, err error) {
 	start := r.pos
 	r.pos++ // '<'
 	name := r.name()
 	if name == "" {
-		return nil, false, r.fail(start, "start tag expected, '<' not followed by a name")
+		return nil, "", false, r.fail(start, "start tag expected, '<' not followed by a name")
 	}
-	n = &xmlNode{name: name}
+	n = r.newNode(name)
+	if cap(r.attrs)-len(r.attrs) < 16 {
+		r.attrs = make([]xmlAttr, 0, 256)
+	}
+	first := len(r.attrs)
+	prefixed := strings.IndexByte(name, ':') >= 0
+	done := func() {
+		n.attrs = r.attrs[first:len(r.attrs):len(r.attrs)]
+		if prefixed {
+			localNames(n)
+		}
+	}
 	for {
 		sp := r.space()
 		switch {
 		case r.eat('>'):
-			return n, false, nil
+			done()
+			return n, name, false, nil
 		case strings.HasPrefix(r.s[r.pos:], "/>"):
 			r.pos += 2
-			return n, true, nil
+			done()
+			return n, name, true, nil
 		case r.pos >= len(r.s):
-			return nil, false, r.fail(start, "couldn't find end of start tag %s", name)
+			return nil, "", false, r.fail(start, "couldn't find end of start tag %s", name)
 		}
 		if !sp {
-			return nil, false, r.fail(r.pos, "attributes of %s must be separated by white space", name)
+			return nil, "", false, r.fail(r.pos, "attributes of %s must be separated by white space", name)
 		}
 		at := r.pos
 		an := r.name()
 		if an == "" {
-			return nil, false, r.fail(at, "attribute name expected in start tag %s", name)
+			return nil, "", false, r.fail(at, "attribute name expected in start tag %s", name)
 		}
 		r.space()
 		if !r.eat('=') {
-			return nil, false, r.fail(r.pos, "specification mandates value for attribute %s", an)
+			return nil, "", false, r.fail(r.pos, "specification mandates value for attribute %s", an)
 		}
 		r.space()
 		v, err := r.attrValue(an)
 		if err != nil {
-			return nil, false, err
+			return nil, "", false, err
 		}
-		for _, a := range n.attrs {
+		for _, a := range r.attrs[first:] {
 			if a.name == an {
-				return nil, false, r.fail(at, "attribute %s redefined", an)
+				return nil, "", false, r.fail(at, "attribute %s redefined", an)
 			}
 		}
-		n.attrs = append(n.attrs, xmlAttr{an, v})
+		if strings.IndexByte(an, ':') >= 0 || an == "xmlns" {
+			prefixed = true
+		}
+		if len(r.attrs) == cap(r.attrs) {
+			// a tag with very many attributes: move its own to a bigger slab
+			r.attrs = append(make([]xmlAttr, 0, 2*cap(r.attrs)), r.attrs[first:]...)
+			first = 0
+		}
+		r.attrs = append(r.attrs, xmlAttr{an, v})
 	}
 }
 
