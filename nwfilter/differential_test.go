@@ -22,7 +22,7 @@ import (
 // holds the binding's parameters (NAME=VALUE a line). The filters are defined under unique
 // names, the binding is made on a fresh tap device, and the three tables are compared cut down
 // to that device (other tests may have ports on the host). Where libvirt refuses, Predict must
-// refuse with the same message.
+// refuse with the same message; only cases named refuse-* may be refused.
 //
 // It needs root and a local libvirtd (qemu:///system). Without them it is skipped, unless
 // NWFILTER_WEB_REQUIRE_LIBVIRT=1 or CI=true, where it fails.
@@ -140,14 +140,24 @@ func runDifferentialCase(t *testing.T, dir string) {
 			return m
 		})
 	}
+	sets := ipsets(t, dir, prefix)
 	for name := range local {
 		b, err := os.ReadFile(filepath.Join(dir, name+".xml"))
 		if err != nil {
 			t.Fatal(err)
 		}
-		local[name] = rename(string(b))
+		x := rename(string(b))
+		for set, unique := range sets {
+			x = strings.ReplaceAll(x, "'"+set+"'", "'"+unique+"'")
+		}
+		local[name] = x
 	}
 	params := readParams(t, filepath.Join(dir, "params"))
+	for i := range params {
+		if unique, ok := sets[params[i].Value]; ok {
+			params[i].Value = unique
+		}
+	}
 	dev := "nwg" + randHex(4)
 	mac := "52:54:00:" + randHex(1) + ":" + randHex(1) + ":" + randHex(1)
 	port := Port{Dev: dev, MAC: mac, Params: params}
@@ -219,6 +229,9 @@ func runDifferentialCase(t *testing.T, dir string) {
 	if predErr != nil {
 		t.Fatalf("libvirt instantiated the filter; Predict refused: %v", predErr)
 	}
+	if strings.HasPrefix(filepath.Base(dir), "refuse-") {
+		t.Errorf("libvirt instantiated a refuse-* case")
+	}
 	got, err := readPortTables(dev)
 	if err != nil {
 		t.Fatal(err)
@@ -278,6 +291,45 @@ func settledPortTables(dev string, last Tables) (Tables, error) {
 	return last, nil
 }
 
+// ipsets creates the (empty, hash:ip) sets a case's ipsets file lists, one a line as NAME
+// [FAMILY] (inet, the default, or inet6), under unique names, and returns how to rename them in the case's XML and parameters. The sets are
+// destroyed in t.Cleanup, after the binding that uses them is gone.
+func ipsets(t *testing.T, dir, prefix string) map[string]string {
+	sets := map[string]string{}
+	b, err := os.ReadFile(filepath.Join(dir, "ipsets"))
+	if os.IsNotExist(err) {
+		return sets
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := exec.LookPath("ipset"); err != nil {
+		t.Fatal("case needs the ipset tool (scripts/install-test-deps.sh installs it)")
+	}
+	for _, line := range strings.Split(strings.TrimSpace(string(b)), "\n") {
+		f := strings.Fields(line)
+		if len(f) == 0 {
+			continue
+		}
+		name, args := f[0], []string{"hash:ip"}
+		if len(f) > 1 {
+			args = append(args, "family", f[1])
+		}
+		// "-" is not allowed in a parameter value: libvirt would drop the parameter
+		unique := strings.ReplaceAll(prefix, "-", "_") + name
+		if _, err := run("ipset", append([]string{"create", unique}, args...)...); err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() {
+			if _, err := run("ipset", "destroy", unique); err != nil {
+				t.Errorf("cleanup: %v", err)
+			}
+		})
+		sets[name] = unique
+	}
+	return sets
+}
+
 func stripComments(s string) string {
 	var b strings.Builder
 	for _, l := range strings.SplitAfter(s, "\n") {
@@ -302,6 +354,11 @@ func checkRefusal(t *testing.T, what, libvirtMsg string, predErr error) {
 	if predErr == nil {
 		t.Fatalf("libvirt refused (%s): %s; Predict did not", what, libvirtMsg)
 	}
+	// A case that libvirt refuses tests only the refusal: only the refuse-* cases may.
+	if name := t.Name(); !strings.HasPrefix(name[strings.LastIndex(name, "/")+1:], "refuse-") {
+		t.Errorf("libvirt refused a case not named refuse-* (%s): %s", what, libvirtMsg)
+	}
+	t.Logf("both refuse (%s): %s", what, libvirtMsg)
 	got := predErr.Error()
 	if strings.HasPrefix(got, "internal error: Failed to apply firewall rules") && strings.Contains(libvirtMsg, "Failed to apply firewall rules") {
 		return

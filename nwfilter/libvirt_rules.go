@@ -1,6 +1,7 @@
 package nwfilter
 
 import (
+	"errors"
 	"fmt"
 	"strconv"
 )
@@ -635,6 +636,11 @@ func iptablesArgs(c *ruleCtx, slot int, directionIn bool, match string, defMatch
 		}
 		a.add("-m", "set", "--match-set", v)
 		fl := r.items[fIPSetFlags]
+		if fl.va == nil && fl.dt == 0 {
+			// libvirt's fixup gives an ipset without ipsetflags default flags but no data
+			// type, and printing them fails.
+			return nil, errors.New("internal error: Unexpected enum value 0 for virNWFilterAttrDataType")
+		}
 		if fl.va != nil {
 			w, err := c.iter.value(fl.va)
 			if err != nil {
