@@ -796,3 +796,6 @@ func sortedKeys(m map[string][]string) []string {
 	sort.Strings(ks)
 	return ks
 }
+
+// Model names what Predict models, for pages and tools to say.
+const Model = "libvirt 9.0 (Debian 12), iptables/ebtables 1.8.9 nf_tables"
