@@ -24,7 +24,10 @@ const newFilterXML = `<filter name='my-filter' chain='root'>
 
 // newFilter is the editor for a new filter.
 func (s *Server) newFilter(c echo.Context) error {
-	return s.render(c, views.FilterEditView(views.FilterEdit{Meta: s.meta(c, "New filter", "filters"), XML: newFilterXML}))
+	ctx, cancel := s.ctx(c)
+	defer cancel()
+	return s.render(c, views.FilterEditView(views.FilterEdit{Meta: s.meta(c, "New filter", "filters"), XML: newFilterXML,
+		Preview: s.previewPanel(ctx, newFilterXML, editorPreviewTitle, "")}))
 }
 
 // editFilter is the editor with the filter's XML as libvirt returns it.
@@ -36,8 +39,11 @@ func (s *Server) editFilter(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	return s.render(c, views.FilterEditView(views.FilterEdit{Meta: s.meta(c, "Edit "+name, "filters"), Name: name, XML: xml}))
+	return s.render(c, views.FilterEditView(views.FilterEdit{Meta: s.meta(c, "Edit "+name, "filters"), Name: name, XML: xml,
+		Preview: s.previewPanel(ctx, xml, editorPreviewTitle, "")}))
 }
+
+const editorPreviewTitle = "Chains libvirt would make of it"
 
 // createFilter defines a new filter from the editor.
 func (s *Server) createFilter(c echo.Context) error { return s.saveFilterForm(c, "") }
@@ -59,8 +65,14 @@ func (s *Server) saveFilterForm(c echo.Context, name string) error {
 		if name != "" {
 			title = "Edit " + name
 		}
+		// The preview comes back as it was, with the port the user had chosen.
+		port, typed, _ := previewFormInput(c)
+		ctx, cancel := s.ctx(c)
+		defer cancel()
+		v, f, _ := s.predictPreview(ctx, xml, port, typed)
 		return s.renderStatus(c, status, views.FilterEditView(views.FilterEdit{
-			Meta: s.meta(c, title, "filters"), Name: name, XML: xml, Error: msg}))
+			Meta: s.meta(c, title, "filters"), Name: name, XML: xml, Error: msg,
+			Preview: views.PreviewPanel{Form: f, Result: v, Title: editorPreviewTitle}}))
 	}
 	return c.Redirect(http.StatusSeeOther, "/filters/"+url.PathEscape(defined)+"?done="+url.QueryEscape("Filter "+defined+" defined."))
 }
