@@ -366,11 +366,37 @@ type ruleDef struct {
 	noState    bool  // statematch='false'
 	stateFlags int32 // RULE_FLAG_STATE_*
 	proto      protoKind
-	items      [numFields]*item
+	items      itemSet
 	vars       []*varAccess // libvirt's rule->varAccess, in the order found
 }
 
-func (r *ruleDef) has(f field) bool { return r.items[f] != nil }
+func (r *ruleDef) has(f field) bool { return r.items.get(f) != nil }
+
+// itemSet holds a rule's attributes by field: a rule has a few of the many fields.
+type itemSet struct {
+	idx  [numFields]uint8 // 1-based index into list, 0 for none
+	list []*item
+}
+
+func (s *itemSet) get(f field) *item {
+	if i := s.idx[f]; i > 0 {
+		return s.list[i-1]
+	}
+	return nil
+}
+
+// set stores it (nil removes the field).
+func (s *itemSet) set(f field, it *item) {
+	if i := s.idx[f]; i > 0 {
+		s.list[i-1] = it
+		return
+	}
+	if it == nil {
+		return
+	}
+	s.list = append(s.list, it)
+	s.idx[f] = uint8(len(s.list))
+}
 
 // refDef is a parsed <filterref>.
 type refDef struct {
@@ -630,6 +656,9 @@ func parseDetails(n *xmlNode, r *ruleDef, proto *protoDef) error {
 	}
 	// one allocation for the rule's items: at most one per attribute of the element
 	items := make([]item, 0, nk)
+	if r.items.list == nil {
+		r.items.list = make([]*item, 0, nk+1)
+	}
 	for _, kn := range known[:nk] {
 		a, prop := proto.attrs[kn.def], kn.prop
 		items = append(items, item{neg: neg})
@@ -640,7 +669,7 @@ func parseDetails(n *xmlNode, r *ruleDef, proto *protoDef) error {
 				lastErr = err.Error()
 				continue
 			}
-			r.items[a.f] = it
+			r.items.set(a.f, it)
 			it.va = r.addVar(va)
 			continue
 		}
@@ -673,7 +702,7 @@ func parseDetails(n *xmlNode, r *ruleDef, proto *protoDef) error {
 			lastErr = fmt.Sprintf("internal error: %s has illegal value %s", a.name, prop)
 			continue
 		}
-		r.items[a.f] = it
+		r.items.set(a.f, it)
 	}
 	if lastErr != "" {
 		return defineRefusal(lastErr)
@@ -940,7 +969,7 @@ func validateRule(r *ruleDef) error {
 	if r.proto == pIPv6 {
 		name = "IPv6"
 	}
-	if p := r.items[fIPProto]; p != nil {
+	if p := r.items.get(fIPProto); p != nil {
 		// A variable holds no number at define time; libvirt reads the (zero) number anyway.
 		switch p.num {
 		case 6, 17, 33, 132:
@@ -956,16 +985,17 @@ func validateRule(r *ruleDef) error {
 // belong to, and ipset gets its default flags.
 func fixupRule(r *ruleDef) {
 	copyNeg := func(dst, src field) {
-		if d := r.items[dst]; d != nil {
-			s := r.items[src]
+		if d := r.items.get(dst); d != nil {
+			s := r.items.get(src)
 			d.neg = s != nil && s.neg
 		}
 	}
 	ipset := func() {
 		if r.has(fIPSet) && !r.has(fIPSetFlags) {
-			r.items[fIPSetFlags] = &item{nflags: 1, flags: 1}
+			r.items.set(fIPSetFlags, &item{nflags: 1, flags: 1})
 		} else {
-			r.items[fIPSet], r.items[fIPSetFlags] = nil, nil
+			r.items.set(fIPSet, nil)
+			r.items.set(fIPSetFlags, nil)
 		}
 	}
 	ipCommon := func() {

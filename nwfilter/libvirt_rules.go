@@ -20,6 +20,7 @@ type ruleCtx struct {
 // of up to three iptables rules, the list of them, and one ebtables rule's arguments. What the
 // functions below return in it is valid until they are called again.
 type ruleScratch struct {
+	iter combIter
 	bufs [3]args
 	eb   args
 	outs []iptablesRule
@@ -27,7 +28,7 @@ type ruleScratch struct {
 
 // val is libvirt's printDataType: a variable's value verbatim, or the parsed value printed.
 func (c *ruleCtx) val(f field, asHex bool) (string, error) {
-	it := c.r.items[f]
+	it := c.r.items.get(f)
 	if it.va != nil {
 		return c.iter.value(it.va)
 	}
@@ -46,7 +47,10 @@ func (c *ruleCtx) val(f field, asHex bool) (string, error) {
 		if asHex {
 			return "0x" + strconv.FormatUint(uint64(it.num), 16), nil
 		}
-		return strconv.FormatUint(uint64(it.num), 10), nil
+		if it.printed == "" {
+			it.printed = strconv.FormatUint(uint64(it.num), 10)
+		}
+		return it.printed, nil
 	case dtIPSetName:
 		return it.str, nil
 	case dtString:
@@ -61,7 +65,7 @@ func (c *ruleCtx) val(f field, asHex bool) (string, error) {
 	return "", fmt.Errorf("internal error: Cannot print data type %x", it.dt)
 }
 
-func (c *ruleCtx) neg(f field) bool { it := c.r.items[f]; return it != nil && it.neg }
+func (c *ruleCtx) neg(f field) bool { it := c.r.items.get(f); return it != nil && it.neg }
 
 type args []string
 
@@ -264,7 +268,7 @@ func ebtablesArgs(c *ruleCtx, reverse bool) (args, error) {
 			}
 			a.add(v)
 		}
-		if g := r.items[fGratuitous]; g != nil && g.va == nil && g.b {
+		if g := r.items.get(fGratuitous); g != nil && g.va == nil && g.b {
 			if g.neg {
 				a.add("!")
 			}
@@ -554,7 +558,7 @@ func iptablesArgs(c *ruleCtx, slot int, directionIn bool, match string, defMatch
 	hasICMPType := false
 	switch r.proto {
 	case pTCP, pTCPv6:
-		if t := r.items[fTCPFlags]; t != nil {
+		if t := r.items.get(fTCPFlags); t != nil {
 			if t.neg {
 				a.add("!")
 			}
@@ -635,7 +639,7 @@ func iptablesArgs(c *ruleCtx, slot int, directionIn bool, match string, defMatch
 			return nil, err
 		}
 		a.add("-m", "set", "--match-set", v)
-		fl := r.items[fIPSetFlags]
+		fl := r.items.get(fIPSetFlags)
 		if fl.va == nil && fl.dt == 0 {
 			// libvirt's fixup gives an ipset without ipsetflags default flags but no data
 			// type, and printing them fails.
@@ -673,7 +677,7 @@ func iptablesArgs(c *ruleCtx, slot int, directionIn bool, match string, defMatch
 		}
 		a.add("--connlimit-above", v)
 	}
-	if cm := r.items[fComment]; cm != nil && cm.va == nil {
+	if cm := r.items.get(fComment); cm != nil && cm.va == nil {
 		a.add("-m", "comment", "--comment", cm.str)
 	}
 	a.add("-j", target)

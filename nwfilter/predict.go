@@ -453,10 +453,24 @@ func (s *chainSet) subChains(incoming bool) []subChain {
 }
 
 type firewall struct {
-	dev      string
-	ebChains map[string][]string // chain -> rules (save lines)
-	ipt      [2]map[string][]string
-	err      error
+	dev        string
+	chainNames map[string]string
+	ebChains   map[string][]string // chain -> rules (save lines)
+	ipt        [2]map[string][]string
+	err        error
+}
+
+// portChain is FI-, FO- or HI-<dev>, made once per preview.
+func (fw *firewall) portChain(prefix string) string {
+	if fw.chainNames == nil {
+		fw.chainNames = map[string]string{}
+	}
+	c, ok := fw.chainNames[prefix]
+	if !ok {
+		c = prefix + "-" + fw.dev
+		fw.chainNames[prefix] = c
+	}
+	return c
 }
 
 func (fw *firewall) fail(err error) {
@@ -619,8 +633,8 @@ func (p *predictor) forCombinations(fw *firewall, in *ruleInst, do func(c *ruleC
 	if fw.err != nil {
 		return
 	}
-	it, err := newCombIter(in.vars, in.r.vars)
-	if err != nil {
+	it := &p.scratch.iter
+	if err := it.reset(in.vars, in.r.vars); err != nil {
 		fw.fail(instRefusal("%s", err.Error()))
 		return
 	}
@@ -674,8 +688,16 @@ func (p *predictor) ipRule(fw *firewall, in *ruleInst, chains map[string][]strin
 		if err != nil {
 			return instRefusal("%s", err.Error())
 		}
-		for _, r := range rules {
-			chain := r.chain + "-" + fw.dev
+		for i, r := range rules {
+			chain := fw.portChain(r.chain)
+			// HI- usually gets the very arguments FI- got: the line is then the same but
+			// for the chain, and iptables need not be played again.
+			if i > 0 && rules[0].chain == "FI" && r.chain == "HI" && slices.Equal(r.args, rules[0].args) {
+				fi := chains[fw.portChain("FI")]
+				prev := fi[len(fi)-1]
+				chains[chain] = append(chains[chain], "-A "+chain+prev[len("-A ")+len(fw.portChain("FI")):])
+				continue
+			}
 			line, err := p.ipt.save(chain, r.args, v6)
 			if err != nil {
 				return toolRefusal(tool+" -A "+chain, r.args, err)

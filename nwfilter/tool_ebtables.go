@@ -546,7 +546,10 @@ func (s *ebtSTP) parse(idx int, v string, inv bool) error {
 
 func (r *ebtRule) save(chain string) string {
 	var b strings.Builder
-	b.WriteString("-A " + chain + " ")
+	b.Grow(160)
+	b.WriteString("-A ")
+	b.WriteString(chain)
+	b.WriteByte(' ')
 	if r.proto >= 0 || r.is8023 {
 		b.WriteString("-p ")
 		switch {

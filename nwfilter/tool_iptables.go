@@ -288,7 +288,11 @@ func parseIPTAddr(v string, v6 bool) (netip.Prefix, error) {
 			}
 		}
 	}
-	return netip.PrefixFrom(applyMask(a, prefixMask(bits, size)), bits), nil
+	p, err := a.Prefix(bits)
+	if err != nil {
+		return netip.PrefixFrom(applyMask(a, prefixMask(bits, size)), bits), nil
+	}
+	return p, nil
 }
 
 // iptNumericIPv4 is xtables_numeric_to_ipaddr: four parts (or one, "N" meaning N.0.0.0).
@@ -566,9 +570,14 @@ func (r *iptRule) save(b *bytes.Buffer, chain string, v6 bool) {
 		b.WriteString(" -")
 		b.WriteString(letter)
 		b.WriteByte(' ')
-		b.WriteString(formatIP(p.Addr()))
+		if a := p.Addr(); a.Is4() {
+			var buf [16]byte
+			b.Write(a.AppendTo(buf[:0]))
+		} else {
+			b.WriteString(formatIP(a))
+		}
 		b.WriteByte('/')
-		b.WriteString(strconv.Itoa(p.Bits()))
+		writeInt(b, p.Bits())
 	}
 	if r.srcSet {
 		addr("s", r.src, r.srcInv)
@@ -648,11 +657,11 @@ func (m *iptMatch) save(b *bytes.Buffer, v6 bool) {
 			b.WriteString(opt)
 			b.WriteString(" ")
 			if p[0] == p[1] {
-				b.WriteString(strconv.Itoa(int(p[0])))
+				writeInt(b, int(p[0]))
 			} else {
-				b.WriteString(strconv.Itoa(int(p[0])))
+				writeInt(b, int(p[0]))
 				b.WriteString(":")
-				b.WriteString(strconv.Itoa(int(p[1])))
+				writeInt(b, int(p[1]))
 			}
 		}
 		port("--sport", m.hasSport, m.sport)
@@ -661,7 +670,7 @@ func (m *iptMatch) save(b *bytes.Buffer, v6 bool) {
 			if _, ok := m.opts.get("--tcp-option"); ok {
 				b.WriteString(invStr(m.opts.isInv("--tcp-option")))
 				b.WriteString(" --tcp-option ")
-				b.WriteString(strconv.Itoa(m.tcpOption))
+				writeInt(b, m.tcpOption)
 			}
 			if m.hasFlags && (m.flgMask != 0 || m.opts.isInv("--tcp-flags")) {
 				b.WriteString(invStr(m.opts.isInv("--tcp-flags")))
@@ -677,19 +686,19 @@ func (m *iptMatch) save(b *bytes.Buffer, v6 bool) {
 			b.WriteString(" --icmp-type any")
 		} else {
 			b.WriteString(" --icmp-type ")
-			b.WriteString(strconv.Itoa(m.icmpType))
+			writeInt(b, m.icmpType)
 			if m.icmpCode != [2]int{0, 255} {
 				b.WriteString("/")
-				b.WriteString(strconv.Itoa(m.icmpCode[0]))
+				writeInt(b, m.icmpCode[0])
 			}
 		}
 	case "icmp6":
 		b.WriteString(invStr(m.opts.isInv("--icmpv6-type")))
 		b.WriteString(" --icmpv6-type ")
-		b.WriteString(strconv.Itoa(m.icmpType))
+		writeInt(b, m.icmpType)
 		if m.icmpCode != [2]int{0, 255} {
 			b.WriteString("/")
-			b.WriteString(strconv.Itoa(m.icmpCode[0]))
+			writeInt(b, m.icmpCode[0])
 		}
 	case "mac":
 		b.WriteString(invStr(m.opts.isInv("--mac-source")))
@@ -766,6 +775,12 @@ func (m *iptMatch) save(b *bytes.Buffer, v6 bool) {
 			b.WriteString(" --physdev-is-bridged")
 		}
 	}
+}
+
+// writeInt writes n in decimal without an allocation.
+func writeInt(b *bytes.Buffer, n int) {
+	var buf [20]byte
+	b.Write(strconv.AppendInt(buf[:0], int64(n), 10))
 }
 
 // saveString is xtables_save_string: quoted unless made only of letters, digits, '_' and '-'.

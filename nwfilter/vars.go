@@ -144,11 +144,14 @@ type iterEntry struct {
 	cur      int
 }
 
-func newCombIter(vals varTable, accesses []*varAccess) (*combIter, error) {
-	ci := &combIter{vals: vals, accesses: accesses}
+// reset makes ci the iterator for accesses over vals, reusing its memory (a preview makes one
+// per rule).
+func (ci *combIter) reset(vals varTable, accesses []*varAccess) error {
+	ci.vals, ci.accesses = vals, accesses
 	ci.iters = append(ci.buf[:0], iterEntry{id: 0})
-	if len(accesses) > 0 {
-		ci.where = make([]int, len(accesses))
+	ci.where = ci.where[:0]
+	for range accesses {
+		ci.where = append(ci.where, 0)
 	}
 	for ai, va := range accesses {
 		var idx int
@@ -170,7 +173,7 @@ func newCombIter(vals varTable, accesses []*varAccess) (*combIter, error) {
 		}
 		vv, ok := vals[va.name]
 		if !ok {
-			return nil, fmt.Errorf("internal error: Could not find value for variable '%s'", va.name)
+			return fmt.Errorf("internal error: Could not find value for variable '%s'", va.name)
 		}
 		lo, hi := 0, len(vv)-1
 		if va.element {
@@ -180,12 +183,12 @@ func newCombIter(vals varTable, accesses []*varAccess) (*combIter, error) {
 		if len(e.names) == 0 {
 			e.min, e.max, e.cur = lo, hi, lo
 		} else if e.max != hi {
-			return nil, errors.New("internal error: Cardinality of list items must be the same for processing them in parallel")
+			return errors.New("internal error: Cardinality of list items must be the same for processing them in parallel")
 		}
 		e.names = append(e.names, va.name)
 		ci.where[ai] = idx
 	}
-	return ci, nil
+	return nil
 }
 
 func (ci *combIter) unique(e *iterEntry) bool {
