@@ -111,6 +111,18 @@ type PreviewPanel struct {
 	// Title heads the panel ("Predicted chains", ...); Intro is a sentence under it.
 	Title string
 	Intro string
+	// Endpoint is where the panel posts the enclosing form (PreviewEndpoint when empty, which
+	// expects the XML in a field named xml); a page that builds the XML from other fields
+	// routes its own endpoint to a handler that does, then renders PreviewFragment.
+	Endpoint string
+}
+
+// PostTo is where the panel posts.
+func (p PreviewPanel) PostTo() string {
+	if p.Endpoint == "" {
+		return PreviewEndpoint
+	}
+	return p.Endpoint
 }
 
 // PortDrift compares what libvirt predicts for a port with what the host has.

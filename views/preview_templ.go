@@ -12,9 +12,9 @@ import templruntime "github.com/a-h/templ/runtime"
 import "strconv"
 
 // PreviewPanelView is the preview panel, to put inside a form that has the filter XML in a
-// field named xml: the port's device and MAC, an input per variable the filter tree uses, and
-// the predicted tables, which it asks PreviewEndpoint for again (debounced) whenever anything in
-// the form changes. The first result is rendered with the page.
+// field named xml (or whose fields p.Endpoint makes XML of): the port's device and MAC, an
+// input per variable the filter tree uses, and the predicted tables, which it asks for again
+// (debounced) whenever anything in the form changes. The first result is rendered with the page.
 func PreviewPanelView(p PreviewPanel) templ.Component {
 	return templruntime.GeneratedTemplate(func(templ_7745c5c3_Input templruntime.GeneratedComponentInput) (templ_7745c5c3_Err error) {
 		templ_7745c5c3_W, ctx := templ_7745c5c3_Input.Writer, templ_7745c5c3_Input.Context
@@ -120,9 +120,9 @@ func PreviewPanelView(p PreviewPanel) templ.Component {
 			return templ_7745c5c3_Err
 		}
 		var templ_7745c5c3_Var7 string
-		templ_7745c5c3_Var7, templ_7745c5c3_Err = templruntime.NewAttributeExpression(PreviewEndpoint).Resolve(ctx)
+		templ_7745c5c3_Var7, templ_7745c5c3_Err = templruntime.NewAttributeExpression(p.PostTo()).Resolve(ctx)
 		if templ_7745c5c3_Err != nil {
-			return templ.Error{Err: templ_7745c5c3_Err, FileName: `views/preview.templ`, Line: 31, Col: 28}
+			return templ.Error{Err: templ_7745c5c3_Err, FileName: `views/preview.templ`, Line: 31, Col: 23}
 		}
 		_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ_7745c5c3_Var7)
 		if templ_7745c5c3_Err != nil {

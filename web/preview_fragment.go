@@ -14,13 +14,21 @@ import (
 // predicted chains, and the variables' inputs again when the filter tree's variables changed
 // (field vars says which the page shows). Nothing is defined and the host is not touched.
 func (s *Server) previewFragment(c echo.Context) error {
+	return s.renderPreview(c, c.FormValue("xml"))
+}
+
+// renderPreview answers a preview panel's request for filter XML xml, the port and the
+// variables' values coming from the request's form as views.PreviewPanelView posts them (dev,
+// mac, var.NAME, vars). A handler that builds the XML itself (a form-based composer, routed as
+// its panel's Endpoint) ends with it.
+func (s *Server) renderPreview(c echo.Context, xml string) error {
 	port, typed, err := previewFormInput(c)
 	if err != nil {
 		return err
 	}
 	ctx, cancel := s.ctx(c)
 	defer cancel()
-	v, f, known := s.predictPreview(ctx, c.FormValue("xml"), port, typed)
+	v, f, known := s.predictPreview(ctx, xml, port, typed)
 	return s.render(c, views.PreviewFragment(v, f, known && f.Names() != c.FormValue("vars")))
 }
 
