@@ -81,7 +81,7 @@ func PreviewPanelView(p PreviewPanel) templ.Component {
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}
-		templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 6, ", without touching this host. Nothing is defined until you press Define.</p><fieldset class=\"port\" data-testid=\"preview-port\"><legend>Port</legend> <label>Device <input type=\"text\" name=\"dev\" value=\"")
+		templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 6, ", without touching this host.</p><fieldset class=\"port\" data-testid=\"preview-port\"><legend>Port</legend> <label>Device <input type=\"text\" name=\"dev\" value=\"")
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}

@@ -27,7 +27,7 @@ func (s *Server) newFilter(c echo.Context) error {
 	ctx, cancel := s.ctx(c)
 	defer cancel()
 	return s.render(c, views.FilterEditView(views.FilterEdit{Meta: s.meta(c, "New filter", "filters"), XML: newFilterXML,
-		Preview: s.previewPanel(ctx, newFilterXML, editorPreviewTitle, "")}))
+		Preview: s.previewPanel(ctx, newFilterXML, editorPreviewTitle, editorPreviewIntro)}))
 }
 
 // editFilter is the editor with the filter's XML as libvirt returns it.
@@ -40,10 +40,13 @@ func (s *Server) editFilter(c echo.Context) error {
 		return err
 	}
 	return s.render(c, views.FilterEditView(views.FilterEdit{Meta: s.meta(c, "Edit "+name, "filters"), Name: name, XML: xml,
-		Preview: s.previewPanel(ctx, xml, editorPreviewTitle, "")}))
+		Preview: s.previewPanel(ctx, xml, editorPreviewTitle, editorPreviewIntro)}))
 }
 
-const editorPreviewTitle = "Chains libvirt would make of it"
+const (
+	editorPreviewTitle = "Chains libvirt would make of it"
+	editorPreviewIntro = "They follow as you type. Nothing is defined until you press Define."
+)
 
 // createFilter defines a new filter from the editor.
 func (s *Server) createFilter(c echo.Context) error { return s.saveFilterForm(c, "") }
@@ -72,7 +75,7 @@ func (s *Server) saveFilterForm(c echo.Context, name string) error {
 		v, f, _ := s.predictPreview(ctx, xml, port, typed)
 		return s.renderStatus(c, status, views.FilterEditView(views.FilterEdit{
 			Meta: s.meta(c, title, "filters"), Name: name, XML: xml, Error: msg,
-			Preview: views.PreviewPanel{Form: f, Result: v, Title: editorPreviewTitle}}))
+			Preview: views.PreviewPanel{Form: f, Result: v, Title: editorPreviewTitle, Intro: editorPreviewIntro}}))
 	}
 	return c.Redirect(http.StatusSeeOther, "/filters/"+url.PathEscape(defined)+"?done="+url.QueryEscape("Filter "+defined+" defined."))
 }
