@@ -43,7 +43,9 @@ A browser GUI for libvirt network filters (nwfilter).
 
 Commands:
   serve      serve the web GUI and the JSON API (the default)
-  preview    print the firewall chains libvirt 9.0 would make of a filter XML file
+  preview    print the firewall chains libvirt 9.0 would make of a filter XML file:
+             preview FILE.xml [--filters DIR | --connect URI] [--dev vnet0] [--mac MAC]
+                              [--param NAME=VALUE ...] [--table iptables|ip6tables|ebtables]
   user       add, list and delete accounts (user add NAME --role admin|operator|viewer)
   token      create, list and revoke API tokens (token create --user NAME)
 

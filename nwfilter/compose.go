@@ -505,7 +505,7 @@ func writeProtocol(b *strings.Builder, r *Rule) {
 		a, ok := r.Attr(d.name)
 		if !ok {
 			// libvirt gives ipset its ipsetflags='src' itself, and prints it.
-			if it := full.items[d.f]; d.check == vIPSetFlags && it != nil {
+			if it := full.items.get(d.f); d.check == vIPSetFlags && it != nil {
 				attrs = append(attrs, out{d.name, formatItem(d, it), it.neg})
 			}
 			continue

@@ -187,7 +187,7 @@ func (r *Rule) check(i int) Problems {
 		if c.warn != "" {
 			add(field, true, "%s", c.warn)
 		}
-		it := full.items[d.f]
+		it := full.items.get(d.f)
 		switch {
 		case it == nil && d.check == vIPSetFlags:
 			if _, hasSet := r.Attr("ipset"); !hasSet {
@@ -218,21 +218,21 @@ func notUnless(b bool) string {
 func (r *Rule) libvirtRule(p protoDef) *ruleDef {
 	rd := &ruleDef{priority: 500, proto: p.kind}
 	for _, neg := range []bool{false, true} {
-		n := &xmlNode{name: p.name, attrs: map[string]string{}}
+		n := &xmlNode{name: p.name}
 		if neg {
-			n.attrs["match"] = "no"
+			n.setAttr("match", "no")
 		}
 		for _, a := range r.Attrs {
 			if a.Neg == neg {
-				n.attrs[a.Name] = a.Value
+				n.setAttr(a.Name, a.Value)
 			}
 		}
 		if _, hasSet := r.Attr("ipset"); hasSet && dropsIPSetPair(p.kind) {
-			if fl, ok := n.attrs["ipsetflags"]; ok && isDefaultIPSetFlags(fl) {
-				delete(n.attrs, "ipsetflags")
+			if fl, ok := n.attr("ipsetflags"); ok && isDefaultIPSetFlags(fl) {
+				n.delAttr("ipsetflags")
 			}
 		}
-		_ = parseDetails(n, rd, p.attrs) // errors are reported per attribute
+		_ = parseDetails(n, rd, &p) // errors are reported per attribute
 	}
 	fixupRule(rd)
 	return rd
@@ -245,9 +245,10 @@ func isDefaultIPSetFlags(s string) bool { return strings.EqualFold(s, "src") }
 // running the fixup on a rule that has both.
 func dropsIPSetPair(kind protoKind) bool {
 	r := &ruleDef{proto: kind}
-	r.items[fIPSet], r.items[fIPSetFlags] = &item{}, &item{}
+	r.items.set(fIPSet, &item{})
+	r.items.set(fIPSetFlags, &item{})
 	fixupRule(r)
-	return r.items[fIPSet] == nil
+	return r.items.get(fIPSet) == nil
 }
 
 func (r *Ref) check(i int) Problems {
@@ -297,6 +298,27 @@ func attrOf(p protoDef, name string) (attrDef, bool) {
 	return attrDef{}, false
 }
 
+// setAttr sets an attribute of a tree built by hand, replacing one of the same name.
+func (n *xmlNode) setAttr(name, value string) {
+	for i := range n.attrs {
+		if n.attrs[i].name == name {
+			n.attrs[i].value = value
+			return
+		}
+	}
+	n.attrs = append(n.attrs, xmlAttr{name: name, value: value})
+}
+
+// delAttr removes an attribute of a tree built by hand.
+func (n *xmlNode) delAttr(name string) {
+	for i := range n.attrs {
+		if n.attrs[i].name == name {
+			n.attrs = append(n.attrs[:i], n.attrs[i+1:]...)
+			return
+		}
+	}
+}
+
 // attrCheck is one value read as libvirt reads it.
 type attrCheck struct {
 	normal string // as libvirt prints it back
@@ -307,8 +329,9 @@ type attrCheck struct {
 // checkAttr reads one attribute value alone in its element, as libvirt would.
 func checkAttr(p protoDef, d attrDef, value string) attrCheck {
 	r := &ruleDef{priority: 500, proto: p.kind}
-	n := &xmlNode{name: p.name, attrs: map[string]string{d.name: value}}
-	if err := parseDetails(n, r, []attrDef{d}); err != nil {
+	n := &xmlNode{name: p.name, attrs: []xmlAttr{{name: d.name, value: value}}}
+	one := protoDef{name: p.name, kind: p.kind, attrs: []attrDef{d}, index: map[string]int{d.name: 0}}
+	if err := parseDetails(n, r, &one); err != nil {
 		if strings.HasPrefix(value, "$") {
 			// libvirt reports the malformed variable, then (last, so virsh shows it) this.
 			return attrCheck{err: fmt.Errorf("internal error: %s has illegal value %s", d.name, value)}
@@ -319,7 +342,7 @@ func checkAttr(p protoDef, d attrDef, value string) attrCheck {
 		}
 		return attrCheck{err: err}
 	}
-	it := r.items[d.f]
+	it := r.items.get(d.f)
 	if it == nil {
 		return attrCheck{err: fmt.Errorf("internal error: %s has illegal value %s", d.name, value)}
 	}

@@ -1,9 +1,7 @@
 package nwfilter
 
 import (
-	"encoding/xml"
 	"fmt"
-	"io"
 	"net/netip"
 	"strings"
 )
@@ -234,6 +232,7 @@ type protoDef struct {
 	name  string
 	kind  protoKind
 	attrs []attrDef
+	index map[string]int // attribute name -> position in attrs
 }
 
 // protocols is libvirt's virAttr table, in its order (the order matters: see parseRule).
@@ -310,30 +309,36 @@ func init() {
 	v4 := ipProtocols(dtIP, dtIPMask, false)
 	v6 := ipProtocols(dtIPv6, dtIPv6Mask, true)
 	protocols = []protoDef{
-		{"arp", pARP, arp},
-		{"rarp", pRARP, arp},
-		{"mac", pMAC, mac},
-		{"vlan", pVLAN, vlan},
-		{"stp", pSTP, stp},
-		{"ip", pIP, ipEth},
-		{"ipv6", pIPv6, ipv6Eth},
-		{"tcp", pTCP, v4["tcp"]},
-		{"udp", pUDP, v4["udp"]},
-		{"udplite", pUDPLite, v4["udplite"]},
-		{"esp", pESP, v4["esp"]},
-		{"ah", pAH, v4["ah"]},
-		{"sctp", pSCTP, v4["sctp"]},
-		{"icmp", pICMP, v4["icmp"]},
-		{"all", pAll, v4["all"]},
-		{"igmp", pIGMP, v4["igmp"]},
-		{"tcp-ipv6", pTCPv6, v6["tcp"]},
-		{"udp-ipv6", pUDPv6, v6["udp"]},
-		{"udplite-ipv6", pUDPLitev6, v6["udplite"]},
-		{"esp-ipv6", pESPv6, v6["esp"]},
-		{"ah-ipv6", pAHv6, v6["ah"]},
-		{"sctp-ipv6", pSCTPv6, v6["sctp"]},
-		{"icmpv6", pICMPv6, v6["icmp"]},
-		{"all-ipv6", pAllv6, v6["all"]},
+		{"arp", pARP, arp, nil},
+		{"rarp", pRARP, arp, nil},
+		{"mac", pMAC, mac, nil},
+		{"vlan", pVLAN, vlan, nil},
+		{"stp", pSTP, stp, nil},
+		{"ip", pIP, ipEth, nil},
+		{"ipv6", pIPv6, ipv6Eth, nil},
+		{"tcp", pTCP, v4["tcp"], nil},
+		{"udp", pUDP, v4["udp"], nil},
+		{"udplite", pUDPLite, v4["udplite"], nil},
+		{"esp", pESP, v4["esp"], nil},
+		{"ah", pAH, v4["ah"], nil},
+		{"sctp", pSCTP, v4["sctp"], nil},
+		{"icmp", pICMP, v4["icmp"], nil},
+		{"all", pAll, v4["all"], nil},
+		{"igmp", pIGMP, v4["igmp"], nil},
+		{"tcp-ipv6", pTCPv6, v6["tcp"], nil},
+		{"udp-ipv6", pUDPv6, v6["udp"], nil},
+		{"udplite-ipv6", pUDPLitev6, v6["udplite"], nil},
+		{"esp-ipv6", pESPv6, v6["esp"], nil},
+		{"ah-ipv6", pAHv6, v6["ah"], nil},
+		{"sctp-ipv6", pSCTPv6, v6["sctp"], nil},
+		{"icmpv6", pICMPv6, v6["icmp"], nil},
+		{"all-ipv6", pAllv6, v6["all"], nil},
+	}
+	for i := range protocols {
+		protocols[i].index = map[string]int{}
+		for j, a := range protocols[i].attrs {
+			protocols[i].index[a.name] = j
+		}
 	}
 }
 
@@ -349,6 +354,8 @@ type item struct {
 	flags  uint8 // tcp flags: mask in num, flags here; ipset: flag bits
 	nflags uint8 // ipset: number of flags
 	b      bool
+	// printed caches the address as libvirt prints it
+	printed string
 }
 
 // ruleDef is a parsed <rule>.
@@ -359,11 +366,37 @@ type ruleDef struct {
 	noState    bool  // statematch='false'
 	stateFlags int32 // RULE_FLAG_STATE_*
 	proto      protoKind
-	items      [numFields]*item
+	items      itemSet
 	vars       []*varAccess // libvirt's rule->varAccess, in the order found
 }
 
-func (r *ruleDef) has(f field) bool { return r.items[f] != nil }
+func (r *ruleDef) has(f field) bool { return r.items.get(f) != nil }
+
+// itemSet holds a rule's attributes by field: a rule has a few of the many fields.
+type itemSet struct {
+	idx  [numFields]uint8 // 1-based index into list, 0 for none
+	list []*item
+}
+
+func (s *itemSet) get(f field) *item {
+	if i := s.idx[f]; i > 0 {
+		return s.list[i-1]
+	}
+	return nil
+}
+
+// set stores it (nil removes the field).
+func (s *itemSet) set(f field, it *item) {
+	if i := s.idx[f]; i > 0 {
+		s.list[i-1] = it
+		return
+	}
+	if it == nil {
+		return
+	}
+	s.list = append(s.list, it)
+	s.idx[f] = uint8(len(s.list))
+}
 
 // refDef is a parsed <filterref>.
 type refDef struct {
@@ -400,55 +433,6 @@ var defaultChainPriority = map[string]int{
 	"root": 0, "mac": -800, "vlan": -750, "ipv4": -700, "ipv6": -600, "arp": -500, "rarp": -400,
 }
 
-type xmlNode struct {
-	name     string
-	attrs    map[string]string
-	children []*xmlNode
-	text     string
-}
-
-func parseXMLTree(s string) (*xmlNode, error) {
-	d := xml.NewDecoder(strings.NewReader(s))
-	d.Strict = true
-	var stack []*xmlNode
-	var root *xmlNode
-	for {
-		tok, err := d.Token()
-		if err == io.EOF {
-			break
-		}
-		if err != nil {
-			return nil, err
-		}
-		switch t := tok.(type) {
-		case xml.StartElement:
-			n := &xmlNode{name: t.Name.Local, attrs: make(map[string]string, len(t.Attr))}
-			for _, a := range t.Attr {
-				if a.Name.Space == "" {
-					n.attrs[a.Name.Local] = a.Value
-				}
-			}
-			if len(stack) > 0 {
-				p := stack[len(stack)-1]
-				p.children = append(p.children, n)
-			} else if root == nil {
-				root = n
-			}
-			stack = append(stack, n)
-		case xml.EndElement:
-			stack = stack[:len(stack)-1]
-		case xml.CharData:
-			if len(stack) > 0 {
-				stack[len(stack)-1].text += string(t)
-			}
-		}
-	}
-	if root == nil {
-		return nil, fmt.Errorf("no root element")
-	}
-	return root, nil
-}
-
 func defineRefusal(msg string) error { return &RefusalError{Op: "define", Msg: msg} }
 
 // parseFilter parses and checks a filter's XML as virsh nwfilter-define would.
@@ -461,12 +445,12 @@ func parseFilter(s string) (*filterDef, error) {
 		return nil, defineRefusal("XML error: unknown root element for nw filter")
 	}
 	f := &filterDef{chain: "root"}
-	name, ok := root.attrs["name"]
+	name, ok := root.attr("name")
 	if !ok || name == "" {
 		return nil, defineRefusal("internal error: filter has no name")
 	}
 	f.name = name
-	prioStr, hasPrio := root.attrs["priority"]
+	prioStr, hasPrio := root.attr("priority")
 	prio := 0
 	if hasPrio && prioStr != "" {
 		p, ok := strToInt(prioStr)
@@ -480,7 +464,7 @@ func parseFilter(s string) (*filterDef, error) {
 	} else {
 		hasPrio = false
 	}
-	if chain, ok := root.attrs["chain"]; ok && chain != "" {
+	if chain, ok := root.attr("chain"); ok && chain != "" {
 		prefix, err := allowedChain(chain)
 		if err != nil {
 			return nil, err
@@ -503,7 +487,7 @@ func parseFilter(s string) (*filterDef, error) {
 			}
 			f.entries = append(f.entries, entry{rule: r})
 		case "filterref":
-			ref, ok := c.attrs["filter"]
+			ref, ok := c.attr("filter")
 			if !ok {
 				return nil, defineRefusal("internal error: rule node requires action attribute")
 			}
@@ -520,8 +504,8 @@ func parseParams(n *xmlNode) []Param {
 		if c.name != "parameter" {
 			continue
 		}
-		nm, ok1 := c.attrs["name"]
-		val, ok2 := c.attrs["value"]
+		nm, ok1 := c.attr("name")
+		val, ok2 := c.attr("value")
 		if !ok1 || !ok2 || !validVarName(nm) || !validVarValue(val) {
 			continue
 		}
@@ -577,7 +561,7 @@ func oneOf(s string, list []string) bool {
 
 func parseRule(n *xmlNode) (*ruleDef, error) {
 	r := &ruleDef{priority: 500}
-	action, ok := n.attrs["action"]
+	action, ok := n.attr("action")
 	if !ok {
 		return nil, defineRefusal("internal error: rule node requires action attribute")
 	}
@@ -585,7 +569,7 @@ func parseRule(n *xmlNode) (*ruleDef, error) {
 		return nil, defineRefusal("unsupported configuration: unknown rule action attribute value")
 	}
 	r.action = action
-	dir, ok := n.attrs["direction"]
+	dir, ok := n.attr("direction")
 	if !ok {
 		return nil, defineRefusal("internal error: rule node requires direction attribute")
 	}
@@ -593,12 +577,12 @@ func parseRule(n *xmlNode) (*ruleDef, error) {
 		return nil, defineRefusal("unsupported configuration: unknown rule direction attribute value")
 	}
 	r.direction = dir
-	if p, ok := n.attrs["priority"]; ok {
+	if p, ok := n.attr("priority"); ok {
 		if v, ok := strToInt(p); ok && v >= -1000 && v <= 1000 {
 			r.priority = v
 		}
 	}
-	if sm, ok := n.attrs["statematch"]; ok && (sm == "0" || strings.EqualFold(sm, "false")) {
+	if sm, ok := n.attr("statematch"); ok && (sm == "0" || strings.EqualFold(sm, "false")) {
 		r.noState = true
 	}
 	// libvirt takes the first child element naming a protocol; later children only count
@@ -623,7 +607,7 @@ func parseRule(n *xmlNode) (*ruleDef, error) {
 		}
 		found = idx
 		r.proto = protocols[idx].kind
-		if err := parseDetails(c, r, protocols[idx].attrs); err != nil {
+		if err := parseDetails(c, r, &protocols[idx]); err != nil {
 			return nil, err
 		}
 		if err := validateRule(r); err != nil {
@@ -646,22 +630,46 @@ var ipProtoMap = []struct {
 	name string
 }{{6, "tcp"}, {17, "udp"}, {136, "udplite"}, {50, "esp"}, {51, "ah"}, {1, "icmp"}, {2, "igmp"}, {132, "sctp"}, {58, "icmpv6"}}
 
-func parseDetails(n *xmlNode, r *ruleDef, attrs []attrDef) error {
-	neg := n.attrs["match"] == "no"
+func parseDetails(n *xmlNode, r *ruleDef, proto *protoDef) error {
+	m, _ := n.attr("match")
+	neg := m == "no"
 	var lastErr string
-	for _, a := range attrs {
-		prop, ok := n.attrs[a.name]
-		if !ok {
+	// The element's attributes the protocol knows, in the protocol's order (libvirt walks its
+	// table and looks each up; the last error wins).
+	var known [16]struct {
+		def  int
+		prop string
+	}
+	nk := 0
+	for _, at := range n.attrs {
+		j, ok := proto.index[at.name]
+		if !ok || nk == len(known) {
 			continue
 		}
-		it := &item{neg: neg}
+		k := nk
+		for k > 0 && known[k-1].def > j {
+			known[k] = known[k-1]
+			k--
+		}
+		known[k].def, known[k].prop = j, at.value
+		nk++
+	}
+	// one allocation for the rule's items: at most one per attribute of the element
+	items := make([]item, 0, nk)
+	if r.items.list == nil {
+		r.items.list = make([]*item, 0, nk+1)
+	}
+	for _, kn := range known[:nk] {
+		a, prop := proto.attrs[kn.def], kn.prop
+		items = append(items, item{neg: neg})
+		it := &items[len(items)-1]
 		if strings.HasPrefix(prop, "$") {
 			va, err := parseVarAccess(prop[1:])
 			if err != nil {
 				lastErr = err.Error()
 				continue
 			}
-			r.items[a.f] = it
+			r.items.set(a.f, it)
 			it.va = r.addVar(va)
 			continue
 		}
@@ -694,7 +702,7 @@ func parseDetails(n *xmlNode, r *ruleDef, attrs []attrDef) error {
 			lastErr = fmt.Sprintf("internal error: %s has illegal value %s", a.name, prop)
 			continue
 		}
-		r.items[a.f] = it
+		r.items.set(a.f, it)
 	}
 	if lastErr != "" {
 		return defineRefusal(lastErr)
@@ -961,7 +969,7 @@ func validateRule(r *ruleDef) error {
 	if r.proto == pIPv6 {
 		name = "IPv6"
 	}
-	if p := r.items[fIPProto]; p != nil {
+	if p := r.items.get(fIPProto); p != nil {
 		// A variable holds no number at define time; libvirt reads the (zero) number anyway.
 		switch p.num {
 		case 6, 17, 33, 132:
@@ -977,16 +985,17 @@ func validateRule(r *ruleDef) error {
 // belong to, and ipset gets its default flags.
 func fixupRule(r *ruleDef) {
 	copyNeg := func(dst, src field) {
-		if d := r.items[dst]; d != nil {
-			s := r.items[src]
+		if d := r.items.get(dst); d != nil {
+			s := r.items.get(src)
 			d.neg = s != nil && s.neg
 		}
 	}
 	ipset := func() {
 		if r.has(fIPSet) && !r.has(fIPSetFlags) {
-			r.items[fIPSetFlags] = &item{nflags: 1, flags: 1}
+			r.items.set(fIPSetFlags, &item{nflags: 1, flags: 1})
 		} else {
-			r.items[fIPSet], r.items[fIPSetFlags] = nil, nil
+			r.items.set(fIPSet, nil)
+			r.items.set(fIPSetFlags, nil)
 		}
 	}
 	ipCommon := func() {

@@ -1,6 +1,7 @@
 package nwfilter
 
 import (
+	"errors"
 	"fmt"
 	"strconv"
 )
@@ -12,17 +13,32 @@ import (
 type ruleCtx struct {
 	r    *ruleDef
 	iter *combIter
+	s    *ruleScratch
+}
+
+// ruleScratch is reused from one rule (and combination of values) to the next: the arguments
+// of up to three iptables rules, the list of them, and one ebtables rule's arguments. What the
+// functions below return in it is valid until they are called again.
+type ruleScratch struct {
+	iter combIter
+	bufs [3]args
+	eb   args
+	outs []iptablesRule
 }
 
 // val is libvirt's printDataType: a variable's value verbatim, or the parsed value printed.
 func (c *ruleCtx) val(f field, asHex bool) (string, error) {
-	it := c.r.items[f]
+	it := c.r.items.get(f)
 	if it.va != nil {
 		return c.iter.value(it.va)
 	}
 	switch it.dt {
 	case dtIP, dtIPv6:
-		return formatIP(it.ip), nil
+		// printed for each chain the rule goes to: once is enough
+		if it.printed == "" {
+			it.printed = formatIP(it.ip)
+		}
+		return it.printed, nil
 	case dtMAC, dtMACMask:
 		return formatMAC(it.mac), nil
 	case dtIPMask, dtIPv6Mask:
@@ -31,7 +47,10 @@ func (c *ruleCtx) val(f field, asHex bool) (string, error) {
 		if asHex {
 			return "0x" + strconv.FormatUint(uint64(it.num), 16), nil
 		}
-		return strconv.FormatUint(uint64(it.num), 10), nil
+		if it.printed == "" {
+			it.printed = strconv.FormatUint(uint64(it.num), 10)
+		}
+		return it.printed, nil
 	case dtIPSetName:
 		return it.str, nil
 	case dtString:
@@ -46,7 +65,7 @@ func (c *ruleCtx) val(f field, asHex bool) (string, error) {
 	return "", fmt.Errorf("internal error: Cannot print data type %x", it.dt)
 }
 
-func (c *ruleCtx) neg(f field) bool { it := c.r.items[f]; return it != nil && it.neg }
+func (c *ruleCtx) neg(f field) bool { it := c.r.items.get(f); return it != nil && it.neg }
 
 type args []string
 
@@ -55,7 +74,8 @@ func (a *args) add(s ...string) { *a = append(*a, s...) }
 // ebtablesArgs is ebtablesCreateRuleInstance: the options after "-A chain".
 func ebtablesArgs(c *ruleCtx, reverse bool) (args, error) {
 	r := c.r
-	var a args
+	a := c.s.eb[:0]
+	defer func() { c.s.eb = a[:0] }()
 	var err error
 	ethHdr := func() error {
 		for _, p := range [2]struct {
@@ -248,7 +268,7 @@ func ebtablesArgs(c *ruleCtx, reverse bool) (args, error) {
 			}
 			a.add(v)
 		}
-		if g := r.items[fGratuitous]; g != nil && g.va == nil && g.b {
+		if g := r.items.get(fGratuitous); g != nil && g.va == nil && g.b {
 			if g.neg {
 				a.add("!")
 			}
@@ -392,9 +412,11 @@ func jumpTarget(action string) string {
 
 // iptablesArgs is _iptablesCreateRuleInstance. It returns nil args when libvirt leaves the rule
 // out for this chain.
-func iptablesArgs(c *ruleCtx, directionIn bool, match string, defMatch bool, acceptTarget string, maySkipICMP bool) (args, error) {
+// The arguments go into c.s.bufs[slot].
+func iptablesArgs(c *ruleCtx, slot int, directionIn bool, match string, defMatch bool, acceptTarget string, maySkipICMP bool) (args, error) {
 	r := c.r
-	var a args
+	a := c.s.bufs[slot][:0]
+	defer func() { c.s.bufs[slot] = a[:0] }()
 	var err error
 	proto := ""
 	switch r.proto {
@@ -536,7 +558,7 @@ func iptablesArgs(c *ruleCtx, directionIn bool, match string, defMatch bool, acc
 	hasICMPType := false
 	switch r.proto {
 	case pTCP, pTCPv6:
-		if t := r.items[fTCPFlags]; t != nil {
+		if t := r.items.get(fTCPFlags); t != nil {
 			if t.neg {
 				a.add("!")
 			}
@@ -617,7 +639,12 @@ func iptablesArgs(c *ruleCtx, directionIn bool, match string, defMatch bool, acc
 			return nil, err
 		}
 		a.add("-m", "set", "--match-set", v)
-		fl := r.items[fIPSetFlags]
+		fl := r.items.get(fIPSetFlags)
+		if fl.va == nil && fl.dt == 0 {
+			// libvirt's fixup gives an ipset without ipsetflags default flags but no data
+			// type, and printing them fails.
+			return nil, errors.New("internal error: Unexpected enum value 0 for virNWFilterAttrDataType")
+		}
 		if fl.va != nil {
 			w, err := c.iter.value(fl.va)
 			if err != nil {
@@ -650,7 +677,7 @@ func iptablesArgs(c *ruleCtx, directionIn bool, match string, defMatch bool, acc
 		}
 		a.add("--connlimit-above", v)
 	}
-	if cm := r.items[fComment]; cm != nil && cm.va == nil {
+	if cm := r.items.get(fComment); cm != nil && cm.va == nil {
 		a.add("-m", "comment", "--comment", cm.str)
 	}
 	a.add("-j", target)
@@ -669,7 +696,8 @@ func iptablesRuleInstance(c *ruleCtx) ([]iptablesRule, error) {
 	r := c.r
 	directionIn := r.direction == "in" || r.direction == "inout"
 	inout := r.direction == "inout"
-	var out []iptablesRule
+	out := c.s.outs[:0]
+	defer func() { c.s.outs = out[:0] }()
 	add := func(chain string, a args, err error) error {
 		if err != nil {
 			return err
@@ -682,19 +710,19 @@ func iptablesRuleInstance(c *ruleCtx) ([]iptablesRule, error) {
 	if !r.noState && r.stateFlags&iptablesStateMask != 0 {
 		state := printStateFlags(r.stateFlags)
 		if !(directionIn && !inout) {
-			a, err := iptablesArgs(c, directionIn, state, false, "RETURN", directionIn || inout)
+			a, err := iptablesArgs(c, 0, directionIn, state, false, "RETURN", directionIn || inout)
 			if err := add("FI", a, err); err != nil {
 				return nil, err
 			}
 		}
 		if directionIn {
-			a, err := iptablesArgs(c, !directionIn, state, false, "ACCEPT", !directionIn || inout)
+			a, err := iptablesArgs(c, 1, !directionIn, state, false, "ACCEPT", !directionIn || inout)
 			if err := add("FO", a, err); err != nil {
 				return nil, err
 			}
 		}
 		if !(directionIn && !inout) {
-			a, err := iptablesArgs(c, directionIn, state, false, "RETURN", directionIn)
+			a, err := iptablesArgs(c, 2, directionIn, state, false, "RETURN", directionIn)
 			if err := add("HI", a, err); err != nil {
 				return nil, err
 			}
@@ -711,15 +739,15 @@ func iptablesRuleInstance(c *ruleCtx) ([]iptablesRule, error) {
 		}
 		return "NEW,ESTABLISHED"
 	}
-	a, err := iptablesArgs(c, directionIn, st(directionIn), true, "RETURN", directionIn || inout)
+	a, err := iptablesArgs(c, 0, directionIn, st(directionIn), true, "RETURN", directionIn || inout)
 	if err := add("FI", a, err); err != nil {
 		return nil, err
 	}
-	a, err = iptablesArgs(c, !directionIn, st(!directionIn), true, "ACCEPT", !directionIn || inout)
+	a, err = iptablesArgs(c, 1, !directionIn, st(!directionIn), true, "ACCEPT", !directionIn || inout)
 	if err := add("FO", a, err); err != nil {
 		return nil, err
 	}
-	a, err = iptablesArgs(c, directionIn, st(directionIn), true, "RETURN", directionIn)
+	a, err = iptablesArgs(c, 2, directionIn, st(directionIn), true, "RETURN", directionIn)
 	if err := add("HI", a, err); err != nil {
 		return nil, err
 	}

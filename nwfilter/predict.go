@@ -3,6 +3,7 @@ package nwfilter
 import (
 	"errors"
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
 )
@@ -55,9 +56,28 @@ type Tables struct {
 	IP6Tables string
 	EBTables  string
 	// Learning is true when the only value missing is $IP and CTRL_IP_LEARNING lets libvirt
-	// learn it from the VM's traffic: libvirt then makes none of the port's chains yet (it
-	// applies the filter once it has seen the address), and the tables show none.
+	// learn it from the VM's traffic: libvirt then applies none of the filter yet, only its
+	// basic rules (ebtables: the VM's MAC, IPv4 and ARP) or, for CTRL_IP_LEARNING=dhcp, rules
+	// that let DHCP through (from $DHCPSERVER when given), and the tables show those. It applies
+	// them from a thread it starts for the port, so for a moment after the binding is made the
+	// port has no chains at all. Once it has seen the address it applies the filter with it,
+	// which no prediction can know.
 	Learning bool
+	// Ties are the runs of lines whose order libvirt leaves to chance: see Tie.
+	Ties []Tie
+}
+
+// Tie is a run of consecutive lines in one chain whose order libvirt 9.0 does not decide
+// itself. The jumps from libvirt-I-<dev> and libvirt-O-<dev> to sub-chains of equal priority
+// come in the order libvirt's hash table of chain names iterates them, and that table hashes
+// with a seed libvirtd draws at random when it starts (src/util/virhash.c): on a host the lines
+// come in any order, the same for every port until the daemon restarts. Predict prints them in
+// the order the filter tree names the chains; Align reorders them as a host has them.
+type Tie struct {
+	Table    string   // "ebtables"
+	Chain    string   // the chain the lines append to, e.g. libvirt-I-vnet0
+	Priority int      // the sub-chains' priority
+	Lines    []string // the lines, as Predict prints them
 }
 
 // RefusalError is libvirt refusing a filter (Op "define", as virsh nwfilter-define would) or
@@ -67,9 +87,37 @@ type RefusalError struct {
 	Op     string
 	Filter string // the filter refused, for Op "define"
 	Msg    string
+	// Vars are the variables named by a refusal for unresolvable variables. libvirt lists them
+	// in the order of a hash table seeded at random per daemon, so Msg names them in one order
+	// of many: compare with Matches.
+	Vars []string
 }
 
 func (e *RefusalError) Error() string { return e.Msg }
+
+// Matches reports whether msg, a refusal as libvirt printed it, is this refusal: the same text,
+// with the names of unresolvable variables in any order.
+func (e *RefusalError) Matches(msg string) bool {
+	if msg == e.Msg {
+		return true
+	}
+	if len(e.Vars) < 2 {
+		return false
+	}
+	prefix := strings.TrimSuffix(e.Msg, strings.Join(e.Vars, ", "))
+	rest, ok := strings.CutPrefix(msg, prefix)
+	if !ok || len(prefix) == len(e.Msg) {
+		return false
+	}
+	got := strings.Split(rest, ", ")
+	if len(got) != len(e.Vars) {
+		return false
+	}
+	want := append([]string(nil), e.Vars...)
+	sort.Strings(got)
+	sort.Strings(want)
+	return slices.Equal(got, want)
+}
 
 func instRefusal(format string, a ...any) error {
 	return &RefusalError{Op: "instantiate", Msg: fmt.Sprintf(format, a...)}
@@ -88,6 +136,9 @@ type predictor struct {
 	res     Resolver
 	filters map[string]*filterDef
 	dev     string
+	ipt     iptSaver
+	scratch ruleScratch
+	ctx     ruleCtx
 }
 
 func (p *predictor) filter(name string) (*filterDef, error) {
@@ -165,9 +216,7 @@ func Predict(filterXML string, r Resolver, p Port) (Tables, error) {
 		case strings.EqualFold(learning, "none"):
 			return Tables{}, unresolvable(missing, true)
 		case strings.EqualFold(learning, "dhcp"), strings.EqualFold(learning, "any"):
-			t := assemble(p, nil, nil, nil, false, false, nil)
-			t.Learning = true
-			return t, nil
+			return learningTables(p, formatMAC(mac), strings.EqualFold(learning, "dhcp"), vars["DHCPSERVER"]), nil
 		default:
 			return Tables{}, instRefusal("filter '%s' learning value '%s' invalid.", root.name, learning)
 		}
@@ -200,15 +249,62 @@ func groupParams(ps []Param) map[string][]string {
 	return m
 }
 
+// unresolvable is libvirt's refusal of variables without a value. libvirt collects the names
+// in a hash table and prints them in its order, which depends on the daemon's random hash seed;
+// they are given here in the order the filter tree uses them.
 func unresolvable(missing []string, reportIP bool) error {
 	var names []string
-	for _, n := range ghashOrder(missing) {
+	for _, n := range missing {
 		if (n == "IP" && !reportIP) || n == "MAC" {
 			continue
 		}
 		names = append(names, n)
 	}
-	return instRefusal("internal error: Cannot instantiate filter due to unresolvable variables or unavailable list elements: %s", strings.Join(names, ", "))
+	e := instRefusal("internal error: Cannot instantiate filter due to unresolvable variables or unavailable list elements: %s", strings.Join(names, ", "))
+	e.(*RefusalError).Vars = names
+	return e
+}
+
+// beforeLearning is the port's state in the moment between the binding's creation and the
+// learning thread's first rules: nothing of the port.
+func beforeLearning(p Port) Tables { return assemble(p, nil, nil, nil, false, false, nil) }
+
+// learningTables is the state libvirt leaves while it learns the port's IP address: for
+// CTRL_IP_LEARNING=any its basic rules (ebtablesApplyBasicRules), for dhcp the rules that let
+// only DHCP through (ebtablesApplyDHCPOnlyRules), with one pair of replies per DHCP server.
+func learningTables(p Port, mac string, dhcp bool, servers []string) Tables {
+	in, out := "libvirt-I-"+p.Dev, "libvirt-O-"+p.Dev
+	eb := map[string][]string{in: nil}
+	add := func(chain string, a ...string) {
+		if line, err := ebtSave(chain, a); err == nil {
+			eb[chain] = append(eb[chain], line)
+		}
+	}
+	if !dhcp {
+		add(in, "-s", "!", mac, "-j", "DROP")
+		add(in, "-p", "IPv4", "-j", "ACCEPT")
+		add(in, "-p", "ARP", "-j", "ACCEPT")
+		add(in, "-j", "DROP")
+		t := assemble(p, eb, nil, nil, true, false, nil)
+		t.Learning = true
+		return t
+	}
+	eb[out] = nil
+	add(in, "-s", mac, "-p", "ipv4", "--ip-protocol", "udp", "--ip-sport", "68", "--ip-dport", "67", "-j", "ACCEPT")
+	add(in, "-j", "DROP")
+	for i := 0; i == 0 || i < len(servers); i++ {
+		for _, dst := range []string{mac, "ff:ff:ff:ff:ff:ff"} {
+			a := []string{"-d", dst, "-p", "ipv4", "--ip-protocol", "udp"}
+			if i < len(servers) {
+				a = append(a, "--ip-src", servers[i])
+			}
+			add(out, append(a, "--ip-sport", "67", "--ip-dport", "68", "-j", "ACCEPT")...)
+		}
+	}
+	add(out, "-j", "DROP")
+	t := assemble(p, eb, nil, nil, true, true, nil)
+	t.Learning = true
+	return t
 }
 
 // loopCheck is libvirt's check at define time that a filter does not (indirectly) refer to
@@ -325,7 +421,9 @@ func protoIdx(chain string) int {
 	return -1
 }
 
-// chainSet records the chains libvirt's hash table holds and the priority last stored for each.
+// chainSet records the chains libvirt's hash table holds and the priority last stored for
+// each. keys keeps them in the order the sorted rules first name them: libvirt iterates its
+// table in an order it leaves to a random hash seed (see Tie), and this is the one printed.
 type chainSet struct {
 	keys []string
 	prio map[string]int
@@ -343,7 +441,7 @@ func (s *chainSet) update(name string, prio int) {
 
 func (s *chainSet) subChains(incoming bool) []subChain {
 	var out []subChain
-	for _, k := range ghashOrder(s.keys) {
+	for _, k := range s.keys {
 		idx := protoIdx(k)
 		if idx < 0 {
 			continue
@@ -355,10 +453,24 @@ func (s *chainSet) subChains(incoming bool) []subChain {
 }
 
 type firewall struct {
-	dev      string
-	ebChains map[string][]string // chain -> rules (save lines)
-	ipt      [2]map[string][]string
-	err      error
+	dev        string
+	chainNames map[string]string
+	ebChains   map[string][]string // chain -> rules (save lines)
+	ipt        [2]map[string][]string
+	err        error
+}
+
+// portChain is FI-, FO- or HI-<dev>, made once per preview.
+func (fw *firewall) portChain(prefix string) string {
+	if fw.chainNames == nil {
+		fw.chainNames = map[string]string{}
+	}
+	c, ok := fw.chainNames[prefix]
+	if !ok {
+		c = prefix + "-" + fw.dev
+		fw.chainNames[prefix] = c
+	}
+	return c
 }
 
 func (fw *firewall) fail(err error) {
@@ -404,6 +516,7 @@ func (p *predictor) apply(port Port, insts []*ruleInst) (Tables, error) {
 	fw := &firewall{dev: dev, ebChains: map[string][]string{}}
 	var haveEb, have4, have6 bool
 	var inSet, outSet chainSet
+	var ties []Tie
 	for _, in := range insts {
 		switch {
 		case in.r.proto.ethernet():
@@ -431,17 +544,13 @@ func (p *predictor) apply(port Port, insts []*ruleInst) (Tables, error) {
 			fw.ebChains[rootOut] = nil
 			subs = append(subs, outSet.subChains(false)...)
 		}
+		// glibc's qsort is a stable merge sort for arrays this small.
 		sort.SliceStable(subs, func(i, j int) bool { return subs[i].priority < subs[j].priority })
+		ties = subChainTies(subs, dev)
 		j := 0
 		makeSub := func(s subChain) {
-			prefix, root := "O", rootOut
-			if s.incoming {
-				prefix, root = "I", rootIn
-			}
-			name := prefix + "-" + dev + "-" + s.name
+			root, name, a := s.jump(dev)
 			fw.ebChains[name] = nil
-			a := append(args{}, l3Protocols[s.proto].jump...)
-			a = append(a, "-j", name)
 			fw.ebAppend(root, a)
 		}
 		for _, in := range insts {
@@ -474,19 +583,63 @@ func (p *predictor) apply(port Port, insts []*ruleInst) (Tables, error) {
 	if fw.err != nil {
 		return Tables{}, fw.err
 	}
-	return assemble(port, fw.ebChains, fw.ipt[0], fw.ipt[1], len(inSet.keys) > 0, len(outSet.keys) > 0, nil), nil
+	t := assemble(port, fw.ebChains, fw.ipt[0], fw.ipt[1], len(inSet.keys) > 0, len(outSet.keys) > 0, nil)
+	t.Ties = ties
+	return t, nil
+}
+
+// jump is the sub-chain's name and the rule that jumps to it from its root chain.
+func (s subChain) jump(dev string) (root, name string, a args) {
+	prefix, root := "O", "libvirt-O-"+dev
+	if s.incoming {
+		prefix, root = "I", "libvirt-I-"+dev
+	}
+	name = prefix + "-" + dev + "-" + s.name
+	a = append(args{}, l3Protocols[s.proto].jump...)
+	return root, name, append(a, "-j", name)
+}
+
+// subChainTies finds the sub-chains of one direction with equal priority in subs (sorted by
+// priority, incoming before outgoing for equal priorities): their jumps are consecutive lines
+// of the root chain, in an order libvirt leaves to its hash seed.
+func subChainTies(subs []subChain, dev string) []Tie {
+	var ties []Tie
+	for i := 0; i < len(subs); {
+		j := i + 1
+		for j < len(subs) && subs[j].priority == subs[i].priority && subs[j].incoming == subs[i].incoming {
+			j++
+		}
+		if j-i > 1 {
+			tie := Tie{Table: "ebtables", Priority: subs[i].priority}
+			for _, s := range subs[i:j] {
+				root, _, a := s.jump(dev)
+				line, err := ebtSave(root, a)
+				if err != nil {
+					break
+				}
+				tie.Chain = root
+				tie.Lines = append(tie.Lines, line)
+			}
+			if len(tie.Lines) == j-i {
+				ties = append(ties, tie)
+			}
+		}
+		i = j
+	}
+	return ties
 }
 
 func (p *predictor) forCombinations(fw *firewall, in *ruleInst, do func(c *ruleCtx) error) {
 	if fw.err != nil {
 		return
 	}
-	it, err := newCombIter(in.vars, in.r.vars)
-	if err != nil {
+	it := &p.scratch.iter
+	if err := it.reset(in.vars, in.r.vars); err != nil {
 		fw.fail(instRefusal("%s", err.Error()))
 		return
 	}
-	c := &ruleCtx{r: in.r, iter: it}
+	c := &p.ctx
+	*c = ruleCtx{r: in.r, iter: it, s: &p.scratch}
 	for {
 		if err := do(c); err != nil {
 			fw.fail(err)
@@ -535,9 +688,17 @@ func (p *predictor) ipRule(fw *firewall, in *ruleInst, chains map[string][]strin
 		if err != nil {
 			return instRefusal("%s", err.Error())
 		}
-		for _, r := range rules {
-			chain := r.chain + "-" + fw.dev
-			line, err := iptSave(chain, r.args, v6)
+		for i, r := range rules {
+			chain := fw.portChain(r.chain)
+			// HI- usually gets the very arguments FI- got: the line is then the same but
+			// for the chain, and iptables need not be played again.
+			if i > 0 && rules[0].chain == "FI" && r.chain == "HI" && slices.Equal(r.args, rules[0].args) {
+				fi := chains[fw.portChain("FI")]
+				prev := fi[len(fi)-1]
+				chains[chain] = append(chains[chain], "-A "+chain+prev[len("-A ")+len(fw.portChain("FI")):])
+				continue
+			}
+			line, err := p.ipt.save(chain, r.args, v6)
 			if err != nil {
 				return toolRefusal(tool+" -A "+chain, r.args, err)
 			}
@@ -581,19 +742,24 @@ func assemble(port Port, eb, ip4, ip6 map[string][]string, linkIn, linkOut bool,
 			link("libvirt-in-post", "-m", "physdev", "--physdev-in", dev, "-j", "ACCEPT")
 		}
 		var b strings.Builder
+		b.Grow(textSize(all) + 200)
 		b.WriteString("*filter\n:INPUT ACCEPT [0:0]\n:FORWARD ACCEPT [0:0]\n:OUTPUT ACCEPT [0:0]\n")
 		names := sortedKeys(all)
 		for _, n := range names {
-			b.WriteString(":" + n + " - [0:0]\n")
+			b.WriteByte(':')
+			b.WriteString(n)
+			b.WriteString(" - [0:0]\n")
 		}
 		for _, l := range builtin {
 			for _, x := range l {
-				b.WriteString(x + "\n")
+				b.WriteString(x)
+				b.WriteByte('\n')
 			}
 		}
 		for _, n := range names {
 			for _, x := range all[n] {
-				b.WriteString(x + "\n")
+				b.WriteString(x)
+				b.WriteByte('\n')
 			}
 		}
 		b.WriteString("COMMIT\n")
@@ -604,10 +770,13 @@ func assemble(port Port, eb, ip4, ip6 map[string][]string, linkIn, linkOut bool,
 		}
 	}
 	var b strings.Builder
+	b.Grow(textSize(eb) + 200)
 	b.WriteString("*nat\n:PREROUTING ACCEPT\n:OUTPUT ACCEPT\n:POSTROUTING ACCEPT\n")
 	names := sortedKeys(eb)
 	for _, n := range names {
-		b.WriteString(":" + n + " ACCEPT\n")
+		b.WriteByte(':')
+		b.WriteString(n)
+		b.WriteString(" ACCEPT\n")
 	}
 	if linkIn {
 		if l, err := ebtSave("PREROUTING", []string{"-i", dev, "-j", "libvirt-I-" + dev}); err == nil {
@@ -621,11 +790,24 @@ func assemble(port Port, eb, ip4, ip6 map[string][]string, linkIn, linkOut bool,
 	}
 	for _, n := range names {
 		for _, x := range eb[n] {
-			b.WriteString(x + "\n")
+			b.WriteString(x)
+			b.WriteByte('\n')
 		}
 	}
 	t.EBTables = b.String()
 	return t
+}
+
+// textSize is about the length of the table the chains print as.
+func textSize(chains map[string][]string) int {
+	n := 0
+	for k, lines := range chains {
+		n += len(k) + 10
+		for _, l := range lines {
+			n += len(l) + 1
+		}
+	}
+	return n
 }
 
 func sortedKeys(m map[string][]string) []string {
@@ -636,3 +818,6 @@ func sortedKeys(m map[string][]string) []string {
 	sort.Strings(ks)
 	return ks
 }
+
+// Model names what Predict models, for pages and tools to say.
+const Model = "libvirt 9.0 (Debian 12), iptables/ebtables 1.8.9 nf_tables"

@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"sort"
 	"strings"
+	"sync"
 )
 
 // shippedFS holds the filters libvirt 9.0 ships (Debian 12's libvirt-daemon-config-nwfilter),
@@ -79,4 +80,26 @@ func Chain(rs ...Resolver) Resolver {
 // validFilterFileName refuses names that would leave the directory.
 func validFilterFileName(name string) bool {
 	return name != "" && name != "." && name != ".." && !strings.ContainsAny(name, "/\\\x00")
+}
+
+// Cached remembers what r answers, failures too, so that a filter is looked up once however
+// often a tree names it. It is meant for one preview (or one request), not for long: it never
+// forgets.
+func Cached(r Resolver) Resolver {
+	type answer struct {
+		xml string
+		err error
+	}
+	seen := map[string]answer{}
+	var mu sync.Mutex
+	return ResolverFunc(func(name string) (string, error) {
+		mu.Lock()
+		defer mu.Unlock()
+		if a, ok := seen[name]; ok {
+			return a.xml, a.err
+		}
+		x, err := r.Filter(name)
+		seen[name] = answer{x, err}
+		return x, err
+	})
 }

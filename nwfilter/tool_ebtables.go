@@ -160,38 +160,37 @@ func ebtSave(chain string, a []string) (string, error) {
 				return fail("%s", err.Error())
 			}
 		case strings.HasPrefix(opt, "--vlan-"):
+			// libebt_vlan 1.8.9 (getopt version): strtoul into the 16-bit fields of a
+			// struct ebt_vlan_info, so larger values wrap; the id in decimal, the
+			// encapsulated protocol in hex or by name, at least ETH_ZLEN (60).
 			if r.vlan == nil {
 				r.vlan = &ebtVLAN{}
 			}
 			v := arg()
-			var base int
-			if opt == "--vlan-encap" {
-				base = 16
-			} else {
-				base = 10
-			}
-			n, used, neg, of := strtoul(v, base)
-			if used == 0 || used != len(v) || neg || of {
-				if opt == "--vlan-encap" {
-					if e, ok := ethertypeByName(v); ok {
-						n = uint64(e)
-						goto okVLAN
-					}
-				}
-				return fail("Problem with specified %s", opt)
-			}
-		okVLAN:
-			x := int(n)
-			if opt == "--vlan-id" {
-				if x > 4094 {
+			switch opt {
+			case "--vlan-id":
+				n, used, _, _ := strtoul(v, 10)
+				x := int(uint16(n))
+				if x > 4094 || used != len(v) {
 					return fail("Invalid --vlan-id range ('%s')", v)
 				}
 				r.vlan.id, r.vlan.idInv = &x, inv
-			} else {
-				if x < 0x0600 || x > 0xffff {
-					return fail("Problem with the specified encapsulated protocol")
+			case "--vlan-encap":
+				n, used, _, _ := strtoul(v, 16)
+				x := int(uint16(n))
+				if used != len(v) {
+					e, ok := ethertypeByName(v)
+					if !ok {
+						return fail("Unknown --vlan-encap value ('%s')", v)
+					}
+					x = e
+				}
+				if x < 60 {
+					return fail("Invalid --vlan-encap range ('%s')", v)
 				}
 				r.vlan.encap, r.vlan.encapInv = &x, inv
+			default:
+				return fail("Unknown argument: '%s'", opt)
 			}
 		case strings.HasPrefix(opt, "--stp-"):
 			if r.stp == nil {
@@ -547,7 +546,10 @@ func (s *ebtSTP) parse(idx int, v string, inv bool) error {
 
 func (r *ebtRule) save(chain string) string {
 	var b strings.Builder
-	b.WriteString("-A " + chain + " ")
+	b.Grow(160)
+	b.WriteString("-A ")
+	b.WriteString(chain)
+	b.WriteByte(' ')
 	if r.proto >= 0 || r.is8023 {
 		b.WriteString("-p ")
 		switch {

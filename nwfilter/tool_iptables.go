@@ -1,6 +1,7 @@
 package nwfilter
 
 import (
+	"bytes"
 	"fmt"
 	"net/netip"
 	"strconv"
@@ -20,8 +21,7 @@ type iptMatch struct {
 	name string
 	done bool
 	// parsed state, printed by save()
-	inv       map[string]bool
-	vals      map[string]string
+	opts      optSet
 	sport     [2]uint16
 	dport     [2]uint16
 	hasSport  bool
@@ -36,7 +36,53 @@ type iptMatch struct {
 	ctstate   int
 	hasState  bool
 	ctdir     string
-	order     []string
+}
+
+// optSet holds a match's options: whether each was negated and its value, for the few options
+// a match has (a map each was most of a big preview's allocations).
+type optSet struct {
+	list []optVal
+	buf  [4]optVal
+}
+
+type optVal struct {
+	opt, val string
+	inv, has bool
+}
+
+func (s *optSet) slot(opt string) *optVal {
+	for i := range s.list {
+		if s.list[i].opt == opt {
+			return &s.list[i]
+		}
+	}
+	if s.list == nil {
+		s.list = s.buf[:0]
+	}
+	s.list = append(s.list, optVal{opt: opt})
+	return &s.list[len(s.list)-1]
+}
+
+func (s *optSet) set(opt, v string) { o := s.slot(opt); o.val, o.has = v, true }
+
+func (s *optSet) get(opt string) (string, bool) {
+	for i := range s.list {
+		if s.list[i].opt == opt {
+			return s.list[i].val, s.list[i].has
+		}
+	}
+	return "", false
+}
+
+func (s *optSet) val(opt string) string { v, _ := s.get(opt); return v }
+
+func (s *optSet) isInv(opt string) bool {
+	for i := range s.list {
+		if s.list[i].opt == opt {
+			return s.list[i].inv
+		}
+	}
+	return false
 }
 
 type iptRule struct {
@@ -62,7 +108,32 @@ var iptOptOwner = map[string]string{
 	"--icmp-type": "icmp", "--icmpv6-type": "icmp6",
 }
 
+// iptSaver reads and prints rules as iptables does, reusing its rule, matches and output
+// buffer from one rule to the next: a preview saves thousands of rules.
+type iptSaver struct {
+	rule iptRule
+	ms   [8]iptMatch
+	nm   int
+	out  bytes.Buffer
+}
+
+func (s *iptSaver) newMatch(name string) *iptMatch {
+	if s.nm < len(s.ms) {
+		m := &s.ms[s.nm]
+		s.nm++
+		*m = iptMatch{name: name}
+		return m
+	}
+	return &iptMatch{name: name}
+}
+
+// iptSave is how iptables-save prints the rule that iptables -A chain a... adds.
 func iptSave(chain string, a []string, v6 bool) (string, error) {
+	var s iptSaver
+	return s.save(chain, a, v6)
+}
+
+func (s *iptSaver) save(chain string, a []string, v6 bool) (string, error) {
 	tool := "iptables"
 	if v6 {
 		tool = "ip6tables"
@@ -70,7 +141,9 @@ func iptSave(chain string, a []string, v6 bool) (string, error) {
 	fail := func(format string, x ...any) (string, error) {
 		return "", &toolError{tool, fmt.Sprintf(format, x...)}
 	}
-	r := &iptRule{proto: -1}
+	r := &s.rule
+	*r = iptRule{proto: -1, matches: r.matches[:0]}
+	s.nm = 0
 	protoName := ""
 	inv := false
 	find := func(name string) *iptMatch {
@@ -124,7 +197,7 @@ func iptSave(chain string, a []string, v6 bool) (string, error) {
 					m.done = true
 				}
 			}
-			r.matches = append(r.matches, &iptMatch{name: v, inv: map[string]bool{}, vals: map[string]string{}})
+			r.matches = append(r.matches, s.newMatch(v))
 		case "-j":
 			v, _ := arg()
 			switch v {
@@ -163,10 +236,10 @@ func iptSave(chain string, a []string, v6 bool) (string, error) {
 				if pm != owner && !(owner == "icmp6" && pm == "icmp6") || pm == "" {
 					return fail("unknown option \"%s\"", opt)
 				}
-				m = &iptMatch{name: pm, inv: map[string]bool{}, vals: map[string]string{}}
+				m = s.newMatch(pm)
 				r.matches = append(r.matches, m)
 			}
-			if err := m.parse(opt, inv, func() (string, bool) { return arg() }, v6); err != nil {
+			if err := m.parse(opt, inv, a, &i, v6); err != nil {
 				return fail("%s", err.Error())
 			}
 		}
@@ -175,7 +248,9 @@ func iptSave(chain string, a []string, v6 bool) (string, error) {
 	if r.target == "" && r.goTo == "" {
 		return fail("no target")
 	}
-	return r.save(chain, v6), nil
+	s.out.Reset()
+	r.save(&s.out, chain, v6)
+	return s.out.String(), nil
 }
 
 func parseIPTAddr(v string, v6 bool) (netip.Prefix, error) {
@@ -213,17 +288,25 @@ func parseIPTAddr(v string, v6 bool) (netip.Prefix, error) {
 			}
 		}
 	}
-	return netip.PrefixFrom(applyMask(a, prefixMask(bits, size)), bits), nil
+	p, err := a.Prefix(bits)
+	if err != nil {
+		return netip.PrefixFrom(applyMask(a, prefixMask(bits, size)), bits), nil
+	}
+	return p, nil
 }
 
 // iptNumericIPv4 is xtables_numeric_to_ipaddr: four parts (or one, "N" meaning N.0.0.0).
 func iptNumericIPv4(s string) (netip.Addr, bool) {
-	parts := strings.Split(s, ".")
-	if len(parts) != 4 && len(parts) != 1 {
+	var b [4]byte
+	parts := strings.Count(s, ".") + 1
+	if parts != 4 && parts != 1 {
 		return netip.Addr{}, false
 	}
-	var b [4]byte
-	for i, p := range parts {
+	for i := 0; i < parts; i++ {
+		p := s
+		if j := strings.IndexByte(s, '.'); j >= 0 {
+			p, s = s[:j], s[j+1:]
+		}
 		v, n, neg, of := strtoul(p, 0)
 		if n == 0 || n != len(p) || neg || of || v > 255 {
 			return netip.Addr{}, false
@@ -302,14 +385,21 @@ var ctStates = []struct {
 	bit  int
 }{{"INVALID", 1}, {"NEW", 8}, {"RELATED", 4}, {"ESTABLISHED", 2}, {"UNTRACKED", 64}, {"SNAT", 128}, {"DNAT", 256}}
 
-func (m *iptMatch) parse(opt string, inv bool, arg func() (string, bool), v6 bool) error {
-	m.order = append(m.order, opt)
+// parse reads option opt of the match; its arguments follow a[*i], and *i is left on the last.
+func (m *iptMatch) parse(opt string, inv bool, a []string, i *int, v6 bool) error {
+	arg := func() (string, bool) {
+		if *i+1 >= len(a) {
+			return "", false
+		}
+		*i++
+		return a[*i], true
+	}
 	if inv {
-		m.inv[opt] = true
+		m.opts.slot(opt).inv = true
 	}
 	switch opt {
 	case "--physdev-is-bridged":
-		m.vals[opt] = ""
+		m.opts.set(opt, "")
 		return nil
 	case "--sport", "--dport":
 		v, _ := arg()
@@ -346,7 +436,7 @@ func (m *iptMatch) parse(opt string, inv bool, arg func() (string, bool), v6 boo
 			return fmt.Errorf("Bad TCP option \"%s\"", v)
 		}
 		m.tcpOption = int(x)
-		m.vals[opt] = v
+		m.opts.set(opt, v)
 		return nil
 	case "--icmp-type", "--icmpv6-type":
 		v, _ := arg()
@@ -383,9 +473,11 @@ func (m *iptMatch) parse(opt string, inv bool, arg func() (string, bool), v6 boo
 		return nil
 	case "--ctdir":
 		v, _ := arg()
-		switch strings.ToUpper(v) {
-		case "ORIGINAL", "REPLY":
-			m.ctdir = strings.ToUpper(v)
+		switch {
+		case strings.EqualFold(v, "ORIGINAL"):
+			m.ctdir = "ORIGINAL"
+		case strings.EqualFold(v, "REPLY"):
+			m.ctdir = "REPLY"
 		default:
 			return fmt.Errorf("--ctdir: unknown direction \"%s\"", v)
 		}
@@ -393,7 +485,7 @@ func (m *iptMatch) parse(opt string, inv bool, arg func() (string, bool), v6 boo
 	case "--match-set":
 		name, _ := arg()
 		flags, _ := arg()
-		m.vals[opt] = name + " " + flags
+		m.opts.set(opt, name+" "+flags)
 		return nil
 	case "--connlimit-above":
 		v, _ := arg()
@@ -401,7 +493,7 @@ func (m *iptMatch) parse(opt string, inv bool, arg func() (string, bool), v6 boo
 		if !ok {
 			return fmt.Errorf("bad value for option \"--connlimit-above\", or out of range (0-4294967295).")
 		}
-		m.vals[opt] = strconv.FormatUint(uint64(x), 10)
+		m.opts.set(opt, strconv.FormatUint(uint64(x), 10))
 		return nil
 	case "--src-range", "--dst-range":
 		v, _ := arg()
@@ -421,7 +513,7 @@ func (m *iptMatch) parse(opt string, inv bool, arg func() (string, bool), v6 boo
 		if !ok1 || !ok2 {
 			return fmt.Errorf("iprange: Bad IP address \"%s\"", v)
 		}
-		m.vals[opt] = formatIP(a) + "-" + formatIP(b)
+		m.opts.set(opt, formatIP(a)+"-"+formatIP(b))
 		return nil
 	case "--mac-source":
 		v, _ := arg()
@@ -429,7 +521,7 @@ func (m *iptMatch) parse(opt string, inv bool, arg func() (string, bool), v6 boo
 		if !ok {
 			return fmt.Errorf("Bad mac address \"%s\"", v)
 		}
-		m.vals[opt] = formatMAC(mac)
+		m.opts.set(opt, formatMAC(mac))
 		return nil
 	case "--dscp":
 		v, _ := arg()
@@ -437,11 +529,11 @@ func (m *iptMatch) parse(opt string, inv bool, arg func() (string, bool), v6 boo
 		if !ok || x > 63 {
 			return fmt.Errorf("DSCP `%s' not in range 0-63", v)
 		}
-		m.vals[opt] = fmt.Sprintf("0x%02x", x)
+		m.opts.set(opt, fmt.Sprintf("0x%02x", x))
 		return nil
 	}
 	v, _ := arg()
-	m.vals[opt] = v
+	m.opts.set(opt, v)
 	return nil
 }
 
@@ -465,8 +557,7 @@ func parseMACStrict(s string) ([6]byte, bool) {
 	return m, true
 }
 
-func (r *iptRule) save(chain string, v6 bool) string {
-	var b strings.Builder
+func (r *iptRule) save(b *bytes.Buffer, chain string, v6 bool) {
 	b.WriteString("-A ")
 	b.WriteString(chain)
 	addr := func(letter string, p netip.Prefix, inv bool) {
@@ -476,7 +567,17 @@ func (r *iptRule) save(chain string, v6 bool) string {
 		if inv {
 			b.WriteString(" !")
 		}
-		b.WriteString(" -" + letter + " " + formatIP(p.Addr()) + "/" + strconv.Itoa(p.Bits()))
+		b.WriteString(" -")
+		b.WriteString(letter)
+		b.WriteByte(' ')
+		if a := p.Addr(); a.Is4() {
+			var buf [16]byte
+			b.Write(a.AppendTo(buf[:0]))
+		} else {
+			b.WriteString(formatIP(a))
+		}
+		b.WriteByte('/')
+		writeInt(b, p.Bits())
 	}
 	if r.srcSet {
 		addr("s", r.src, r.srcInv)
@@ -488,16 +589,20 @@ func (r *iptRule) save(chain string, v6 bool) string {
 		if r.protoInv {
 			b.WriteString(" !")
 		}
-		b.WriteString(" -p " + iptProtoName(r.proto, v6))
+		b.WriteString(" -p ")
+		b.WriteString(iptProtoName(r.proto, v6))
 	}
 	for _, m := range r.matches {
-		b.WriteString(" -m " + m.name)
-		m.save(&b, v6)
+		b.WriteString(" -m ")
+		b.WriteString(m.name)
+		m.save(b, v6)
 	}
 	if r.goTo != "" {
-		b.WriteString(" -g " + r.goTo)
+		b.WriteString(" -g ")
+		b.WriteString(r.goTo)
 	} else {
-		b.WriteString(" -j " + r.target)
+		b.WriteString(" -j ")
+		b.WriteString(r.target)
 		if r.target == "REJECT" {
 			if v6 {
 				b.WriteString(" --reject-with icmp6-port-unreachable")
@@ -506,7 +611,6 @@ func (r *iptRule) save(chain string, v6 bool) string {
 			}
 		}
 	}
-	return b.String()
 }
 
 func iptProtoName(p int, v6 bool) string {
@@ -541,58 +645,83 @@ func invStr(inv bool) string {
 	return ""
 }
 
-func (m *iptMatch) save(b *strings.Builder, v6 bool) {
+func (m *iptMatch) save(b *bytes.Buffer, v6 bool) {
 	switch m.name {
 	case "tcp", "udp", "sctp":
 		port := func(opt string, has bool, p [2]uint16) {
 			if !has || (p[0] == 0 && p[1] == 65535) {
 				return
 			}
-			b.WriteString(invStr(m.inv[opt]) + " " + opt + " ")
+			b.WriteString(invStr(m.opts.isInv(opt)))
+			b.WriteString(" ")
+			b.WriteString(opt)
+			b.WriteString(" ")
 			if p[0] == p[1] {
-				b.WriteString(strconv.Itoa(int(p[0])))
+				writeInt(b, int(p[0]))
 			} else {
-				b.WriteString(strconv.Itoa(int(p[0])) + ":" + strconv.Itoa(int(p[1])))
+				writeInt(b, int(p[0]))
+				b.WriteString(":")
+				writeInt(b, int(p[1]))
 			}
 		}
 		port("--sport", m.hasSport, m.sport)
 		port("--dport", m.hasDport, m.dport)
 		if m.name == "tcp" {
-			if _, ok := m.vals["--tcp-option"]; ok {
-				b.WriteString(invStr(m.inv["--tcp-option"]) + " --tcp-option " + strconv.Itoa(m.tcpOption))
+			if _, ok := m.opts.get("--tcp-option"); ok {
+				b.WriteString(invStr(m.opts.isInv("--tcp-option")))
+				b.WriteString(" --tcp-option ")
+				writeInt(b, m.tcpOption)
 			}
-			if m.hasFlags && (m.flgMask != 0 || m.inv["--tcp-flags"]) {
-				b.WriteString(invStr(m.inv["--tcp-flags"]) + " --tcp-flags " + printTCPF(m.flgMask) + " " + printTCPF(m.flgCmp))
+			if m.hasFlags && (m.flgMask != 0 || m.opts.isInv("--tcp-flags")) {
+				b.WriteString(invStr(m.opts.isInv("--tcp-flags")))
+				b.WriteString(" --tcp-flags ")
+				b.WriteString(printTCPF(m.flgMask))
+				b.WriteString(" ")
+				b.WriteString(printTCPF(m.flgCmp))
 			}
 		}
 	case "icmp":
-		b.WriteString(invStr(m.inv["--icmp-type"]))
+		b.WriteString(invStr(m.opts.isInv("--icmp-type")))
 		if m.icmpType == 255 {
 			b.WriteString(" --icmp-type any")
 		} else {
-			b.WriteString(" --icmp-type " + strconv.Itoa(m.icmpType))
+			b.WriteString(" --icmp-type ")
+			writeInt(b, m.icmpType)
 			if m.icmpCode != [2]int{0, 255} {
-				b.WriteString("/" + strconv.Itoa(m.icmpCode[0]))
+				b.WriteString("/")
+				writeInt(b, m.icmpCode[0])
 			}
 		}
 	case "icmp6":
-		b.WriteString(invStr(m.inv["--icmpv6-type"]) + " --icmpv6-type " + strconv.Itoa(m.icmpType))
+		b.WriteString(invStr(m.opts.isInv("--icmpv6-type")))
+		b.WriteString(" --icmpv6-type ")
+		writeInt(b, m.icmpType)
 		if m.icmpCode != [2]int{0, 255} {
-			b.WriteString("/" + strconv.Itoa(m.icmpCode[0]))
+			b.WriteString("/")
+			writeInt(b, m.icmpCode[0])
 		}
 	case "mac":
-		b.WriteString(invStr(m.inv["--mac-source"]) + " --mac-source " + m.vals["--mac-source"])
+		b.WriteString(invStr(m.opts.isInv("--mac-source")))
+		b.WriteString(" --mac-source ")
+		b.WriteString(m.opts.val("--mac-source"))
 	case "dscp":
-		b.WriteString(invStr(m.inv["--dscp"]) + " --dscp " + m.vals["--dscp"])
+		b.WriteString(invStr(m.opts.isInv("--dscp")))
+		b.WriteString(" --dscp ")
+		b.WriteString(m.opts.val("--dscp"))
 	case "iprange":
 		for _, o := range []string{"--src-range", "--dst-range"} {
-			if v, ok := m.vals[o]; ok {
-				b.WriteString(invStr(m.inv[o]) + " " + o + " " + v)
+			if v, ok := m.opts.get(o); ok {
+				b.WriteString(invStr(m.opts.isInv(o)))
+				b.WriteString(" ")
+				b.WriteString(o)
+				b.WriteString(" ")
+				b.WriteString(v)
 			}
 		}
 	case "conntrack":
 		if m.hasState {
-			b.WriteString(invStr(m.inv["--ctstate"]) + " --ctstate ")
+			b.WriteString(invStr(m.opts.isInv("--ctstate")))
+			b.WriteString(" --ctstate ")
 			var parts []string
 			for _, s := range ctStates {
 				if m.ctstate&s.bit != 0 {
@@ -605,19 +734,23 @@ func (m *iptMatch) save(b *strings.Builder, v6 bool) {
 			b.WriteString(strings.Join(parts, ","))
 		}
 		if m.ctdir != "" {
-			b.WriteString(" --ctdir " + m.ctdir)
+			b.WriteString(" --ctdir ")
+			b.WriteString(m.ctdir)
 		}
 	case "set":
 		b.WriteString(" ")
-		if m.inv["--match-set"] {
+		if m.opts.isInv("--match-set") {
 			b.WriteString("! ")
 		}
-		b.WriteString("--match-set " + m.vals["--match-set"])
+		b.WriteString("--match-set ")
+		b.WriteString(m.opts.val("--match-set"))
 	case "connlimit":
-		if m.inv["--connlimit-above"] {
-			b.WriteString(" --connlimit-upto " + m.vals["--connlimit-above"])
+		if m.opts.isInv("--connlimit-above") {
+			b.WriteString(" --connlimit-upto ")
+			b.WriteString(m.opts.val("--connlimit-above"))
 		} else {
-			b.WriteString(" --connlimit-above " + m.vals["--connlimit-above"])
+			b.WriteString(" --connlimit-above ")
+			b.WriteString(m.opts.val("--connlimit-above"))
 		}
 		if v6 {
 			b.WriteString(" --connlimit-mask 128")
@@ -627,22 +760,31 @@ func (m *iptMatch) save(b *strings.Builder, v6 bool) {
 		b.WriteString(" --connlimit-saddr")
 	case "comment":
 		b.WriteString(" --comment")
-		saveString(b, m.vals["--comment"])
+		saveString(b, m.opts.val("--comment"))
 	case "physdev":
 		for _, o := range []string{"--physdev-in", "--physdev-out"} {
-			if v, ok := m.vals[o]; ok {
-				b.WriteString(invStr(m.inv[o]) + " " + o)
+			if v, ok := m.opts.get(o); ok {
+				b.WriteString(invStr(m.opts.isInv(o)))
+				b.WriteString(" ")
+				b.WriteString(o)
 				saveString(b, v)
 			}
 		}
-		if _, ok := m.vals["--physdev-is-bridged"]; ok {
-			b.WriteString(invStr(m.inv["--physdev-is-bridged"]) + " --physdev-is-bridged")
+		if _, ok := m.opts.get("--physdev-is-bridged"); ok {
+			b.WriteString(invStr(m.opts.isInv("--physdev-is-bridged")))
+			b.WriteString(" --physdev-is-bridged")
 		}
 	}
 }
 
+// writeInt writes n in decimal without an allocation.
+func writeInt(b *bytes.Buffer, n int) {
+	var buf [20]byte
+	b.Write(strconv.AppendInt(buf[:0], int64(n), 10))
+}
+
 // saveString is xtables_save_string: quoted unless made only of letters, digits, '_' and '-'.
-func saveString(b *strings.Builder, v string) {
+func saveString(b *bytes.Buffer, v string) {
 	plain := v != ""
 	for i := 0; i < len(v); i++ {
 		c := v[i]

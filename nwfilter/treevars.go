@@ -79,7 +79,7 @@ func (w *treeVarWalker) walk(f *filterDef, given map[string][]string) error {
 		if e.rule != nil {
 			p := protocolOf(e.rule.proto)
 			for _, d := range p.attrs {
-				it := e.rule.items[d.f]
+				it := e.rule.items.get(d.f)
 				if it == nil || it.va == nil {
 					continue
 				}

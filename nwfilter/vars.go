@@ -130,8 +130,10 @@ func (t varTable) available(v *varAccess) bool {
 type combIter struct {
 	vals  varTable
 	iters []iterEntry
-	// which iterator each of the rule's variables uses
-	where map[*varAccess]int
+	// the rule's variables, and which iterator each uses
+	accesses []*varAccess
+	where    []int
+	buf      [2]iterEntry
 }
 
 type iterEntry struct {
@@ -142,9 +144,16 @@ type iterEntry struct {
 	cur      int
 }
 
-func newCombIter(vals varTable, accesses []*varAccess) (*combIter, error) {
-	ci := &combIter{vals: vals, iters: []iterEntry{{id: 0}}, where: make(map[*varAccess]int, len(accesses))}
-	for _, va := range accesses {
+// reset makes ci the iterator for accesses over vals, reusing its memory (a preview makes one
+// per rule).
+func (ci *combIter) reset(vals varTable, accesses []*varAccess) error {
+	ci.vals, ci.accesses = vals, accesses
+	ci.iters = append(ci.buf[:0], iterEntry{id: 0})
+	ci.where = ci.where[:0]
+	for range accesses {
+		ci.where = append(ci.where, 0)
+	}
+	for ai, va := range accesses {
 		var idx int
 		if va.element {
 			idx = len(ci.iters)
@@ -164,7 +173,7 @@ func newCombIter(vals varTable, accesses []*varAccess) (*combIter, error) {
 		}
 		vv, ok := vals[va.name]
 		if !ok {
-			return nil, fmt.Errorf("internal error: Could not find value for variable '%s'", va.name)
+			return fmt.Errorf("internal error: Could not find value for variable '%s'", va.name)
 		}
 		lo, hi := 0, len(vv)-1
 		if va.element {
@@ -174,12 +183,12 @@ func newCombIter(vals varTable, accesses []*varAccess) (*combIter, error) {
 		if len(e.names) == 0 {
 			e.min, e.max, e.cur = lo, hi, lo
 		} else if e.max != hi {
-			return nil, errors.New("internal error: Cardinality of list items must be the same for processing them in parallel")
+			return errors.New("internal error: Cardinality of list items must be the same for processing them in parallel")
 		}
 		e.names = append(e.names, va.name)
-		ci.where[va] = idx
+		ci.where[ai] = idx
 	}
-	return ci, nil
+	return nil
 }
 
 func (ci *combIter) unique(e *iterEntry) bool {
@@ -234,8 +243,14 @@ func (ci *combIter) next() bool {
 }
 
 func (ci *combIter) value(va *varAccess) (string, error) {
-	idx, ok := ci.where[va]
-	if !ok {
+	idx := -1
+	for i, a := range ci.accesses {
+		if a == va {
+			idx = ci.where[i]
+			break
+		}
+	}
+	if idx < 0 {
 		return "", fmt.Errorf("internal error: Could not find variable '%s' in iterator", va.name)
 	}
 	v := ci.vals[va.name]

@@ -1,10 +1,14 @@
 #!/usr/bin/env bash
 # Installs what the tests need beyond libvirt (see ensure-libvirtd.sh): Debian's chromium for the
-# browser tests. Never downloads a browser of its own.
+# browser tests (never a browser of its own), and ipset, with which the differential test makes
+# the sets its ipset case matches.
 set -euo pipefail
-if ! command -v chromium >/dev/null 2>&1; then
-  echo "install-test-deps: installing chromium"
+missing=()
+command -v chromium >/dev/null 2>&1 || missing+=(chromium fonts-dejavu-core)
+command -v ipset >/dev/null 2>&1 || missing+=(ipset)
+if [ ${#missing[@]} -gt 0 ]; then
+  echo "install-test-deps: installing ${missing[*]}"
   export DEBIAN_FRONTEND=noninteractive
   apt-get update -qq
-  apt-get install -y -qq --no-install-recommends chromium fonts-dejavu-core >/dev/null
+  apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi

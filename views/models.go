@@ -60,6 +60,12 @@ type Chains struct {
 	IPTables string
 	IP6      string
 	EB       string
+	// Drift is the port's predicted chains compared with the actual ones (nil without a port).
+	Drift *PortDrift
+	// Preview is, for a filter in effect on no port, its preview on a port of the user's choice.
+	Preview *PreviewPanel
+	// XML is the filter's XML, which the preview posts.
+	XML string
 }
 
 // FilterPage is one filter: its XML beside its chains.
@@ -83,6 +89,8 @@ type FilterEdit struct {
 	Base     string
 	Digest   string
 	Conflict string
+	// Preview shows the chains of the XML being typed.
+	Preview PreviewPanel
 }
 
 // FilterDelete is the confirmation, or the refusal with the filter's users.

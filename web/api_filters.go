@@ -9,6 +9,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"github.com/nwfilter-web/nwfilter-web/libvirtx"
+	"github.com/nwfilter-web/nwfilter-web/nwfilter"
 	"github.com/nwfilter-web/nwfilter-web/views"
 )
 
@@ -123,14 +124,41 @@ func (s *Server) apiDeleteFilter(c echo.Context) error {
 	return c.NoContent(http.StatusNoContent)
 }
 
-// apiChains is the chains endpoint's answer.
+// apiChains is the chains endpoint's answer: the port's actual chains (unless the host's
+// tables cannot be read: notice says why) beside the predicted ones, and whether they differ.
 type apiChains struct {
-	Dev    string               `json:"dev"`
-	Actual *libvirtx.HostTables `json:"actual"`
-	Notice string               `json:"notice,omitempty"`
+	Dev        string               `json:"dev"`
+	Actual     *libvirtx.HostTables `json:"actual"`
+	Notice     string               `json:"notice,omitempty"`
+	Predicted  *apiTables           `json:"predicted"`
+	Prediction apiPortPrediction    `json:"prediction"`
+	Drift      *apiDrift            `json:"drift,omitempty"`
 }
 
-// apiFilterChains is GET /api/v1/filters/{name}/chains?dev=DEV.
+// apiPortPrediction says what was predicted for the port and how.
+type apiPortPrediction struct {
+	Model      string           `json:"model"`
+	Filter     string           `json:"filter,omitempty"` // the port's own filter, the root predicted
+	MAC        string           `json:"mac,omitempty"`
+	Parameters []libvirtx.Param `json:"parameters"`
+	Ties       []apiTie         `json:"ties"`
+	Learning   bool             `json:"learning"`
+	Refusal    string           `json:"refusal,omitempty"` // libvirt's message, when it would refuse
+	Error      string           `json:"error,omitempty"`   // why nothing could be predicted
+}
+
+// apiDrift compares prediction and host, when both are known.
+type apiDrift struct {
+	// State is match, drift, missing (the host has none of the port's chains), learning
+	// (the prediction is libvirt's learning state and the host differs) or refused.
+	State  string            `json:"state"`
+	Differ bool              `json:"differ"`
+	Diff   map[string]string `json:"diff"` // per table that differs: "- " predicted only, "+ " host only
+}
+
+// apiFilterChains is GET /api/v1/filters/{name}/chains?dev=DEV: the port's actual chains beside
+// those libvirt's filter on the port predicts (its MAC and the binding's parameters, filterrefs
+// resolved from libvirt), and the drift between them.
 func (s *Server) apiFilterChains(c echo.Context) error {
 	ctx, cancel := s.ctx(c)
 	defer cancel()
@@ -138,15 +166,15 @@ func (s *Server) apiFilterChains(c echo.Context) error {
 	if _, err := s.lv.FilterXML(ctx, name); err != nil {
 		return err
 	}
+	inv, err := s.loadInventory(ctx)
+	if err != nil {
+		return err
+	}
 	dev := c.QueryParam("dev")
 	if dev == "" {
-		inv, err := s.loadInventory(ctx)
-		if err != nil {
-			return err
-		}
 		ports := inv.portsOf(name)
 		if len(ports) == 0 {
-			return badField("dev", "filter %s is in effect on no port: name one with ?dev=", name)
+			return badField("dev", "filter %s is in effect on no port: name one with ?dev=, or preview it with POST /api/v1/preview", name)
 		}
 		dev = ports[0].Dev
 	} else if err := validPortDev(dev); err != nil {
@@ -154,10 +182,35 @@ func (s *Server) apiFilterChains(c echo.Context) error {
 	}
 	out := apiChains{Dev: dev}
 	actual, notice := s.actualTables(ctx, dev)
+	var host *nwfilter.Tables
 	if notice != "" {
 		out.Notice = notice
 	} else {
 		out.Actual = &actual
+		host = &nwfilter.Tables{IPTables: actual.IPTables, IP6Tables: actual.IP6Tables, EBTables: actual.EBTables}
+	}
+	pp := s.predictPort(inv, dev, host)
+	out.Prediction = apiPortPrediction{Model: nwfilter.Model, Parameters: []libvirtx.Param{}, Ties: []apiTie{}}
+	if pp.Binding != nil {
+		out.Prediction.Filter, out.Prediction.MAC = pp.Binding.FilterRef.Filter, pp.Binding.MAC
+		out.Prediction.Parameters = toLibvirtParams(pp.Port.Params)
+	}
+	switch re := pp.Pred.refusal(); {
+	case re != nil:
+		out.Prediction.Refusal = re.Msg
+	case pp.Pred.Err != nil:
+		out.Prediction.Error = pp.Pred.Err.Error()
+	default:
+		t := toAPITables(pp.Cut)
+		out.Predicted = &t
+		out.Prediction.Ties = toAPITies(pp.Cut.Ties)
+		out.Prediction.Learning = pp.Cut.Learning
+	}
+	if host != nil && pp.State != "unknown" {
+		out.Drift = &apiDrift{State: pp.State, Differ: len(pp.Diffs) > 0, Diff: map[string]string{}}
+		for name, d := range pp.Diffs {
+			out.Drift.Diff[name] = nwfilter.FormatDiff(d)
+		}
 	}
 	return c.JSON(http.StatusOK, out)
 }

@@ -23,7 +23,10 @@ const newFilterXML = `<filter name='my-filter' chain='root'>
 
 // newFilter is the editor for a new filter.
 func (s *Server) newFilter(c echo.Context) error {
-	return s.render(c, views.FilterEditView(views.FilterEdit{Meta: s.meta(c, "New filter", "filters"), XML: newFilterXML}))
+	ctx, cancel := s.ctx(c)
+	defer cancel()
+	return s.render(c, views.FilterEditView(views.FilterEdit{Meta: s.meta(c, "New filter", "filters"), XML: newFilterXML,
+		Preview: s.previewPanel(ctx, newFilterXML, editorPreviewTitle, editorPreviewIntro)}))
 }
 
 // editFilter is the editor with the filter's XML as libvirt returns it.
@@ -36,8 +39,14 @@ func (s *Server) editFilter(c echo.Context) error {
 		return err
 	}
 	return s.render(c, views.FilterEditView(views.FilterEdit{Meta: s.meta(c, "Edit "+name, "filters"), Name: name, XML: xml,
-		Base: xml, Digest: xmlDigest(xml)}))
+		Base: xml, Digest: xmlDigest(xml),
+		Preview: s.previewPanel(ctx, xml, editorPreviewTitle, editorPreviewIntro)}))
 }
+
+const (
+	editorPreviewTitle = "Chains libvirt would make of it"
+	editorPreviewIntro = "They follow as you type. Nothing is defined until you press Define."
+)
 
 // createFilter defines a new filter from the editor.
 func (s *Server) createFilter(c echo.Context) error { return s.saveFilterForm(c, "") }
@@ -59,8 +68,14 @@ func (s *Server) saveFilterForm(c echo.Context, name string) error {
 		if name != "" {
 			title = "Edit " + name
 		}
+		// The preview comes back as it was, with the port the user had chosen.
+		port, typed, _ := previewFormInput(c)
+		ctx, cancel := s.ctx(c)
+		defer cancel()
+		v, f, _ := s.predictPreview(ctx, xml, port, typed)
 		p := views.FilterEdit{Meta: s.meta(c, title, "filters"), Name: name, XML: xml, Error: msg,
-			Base: c.FormValue("base"), Digest: c.FormValue("digest")}
+			Base: c.FormValue("base"), Digest: c.FormValue("digest"),
+			Preview: views.PreviewPanel{Form: f, Result: v, Title: editorPreviewTitle, Intro: editorPreviewIntro}}
 		var ce *errEditConflict
 		if errors.As(err, &ce) && !ce.gone {
 			// Show what changed meanwhile; saving again now replaces the current version.

@@ -52,7 +52,8 @@ func (s *Server) showChains(c echo.Context) error {
 }
 
 // chains reads the host's tables cut down to port dev (the first port of the filter when dev
-// is empty), or says plainly why they cannot be shown.
+// is empty), or says plainly why they cannot be shown, beside what libvirt predicts for the
+// port; for a filter in effect on no port, its preview on a port of the user's choice.
 func (s *Server) chains(ctx context.Context, inv *inventory, name, dev string) (views.Chains, error) {
 	ch := views.Chains{Filter: name, Ports: inv.portsOf(name), Dev: dev}
 	if dev != "" {
@@ -64,11 +65,20 @@ func (s *Server) chains(ctx context.Context, inv *inventory, name, dev string) (
 		ch.Dev = ch.Ports[0].Dev
 	}
 	if ch.Dev == "" {
+		ch.XML = inv.filterXML(name)
+		p := s.previewPanel(ctx, ch.XML, "Predicted chains",
+			"No port uses this filter yet. This is what libvirt would make of it on a port like this one:")
+		ch.Preview = &p
 		return ch, nil
 	}
 	actual, notice := s.actualTables(ctx, ch.Dev)
 	ch.Notice = notice
 	ch.IPTables, ch.IP6, ch.EB = actual.IPTables, actual.IP6Tables, actual.EBTables
+	var host *nwfilter.Tables
+	if notice == "" {
+		host = &nwfilter.Tables{IPTables: actual.IPTables, IP6Tables: actual.IP6Tables, EBTables: actual.EBTables}
+	}
+	ch.Drift = driftView(s.predictPort(inv, ch.Dev, host))
 	return ch, nil
 }
 

@@ -85,6 +85,10 @@ func (s *Server) routes(e *echo.Echo) {
 	// Audit history.
 	e.GET("/audit", s.listAudit)
 
+	// Preview: the chains libvirt would make of filter XML on a port, as the editor's text
+	// changes (a fragment for views.PreviewPanelView; nothing is defined, the host untouched).
+	e.POST("/preview", s.previewFragment) // views.PreviewEndpoint
+
 	// JSON API for scripts and tests.
 	api := e.Group("/api/v1")
 	api.GET("/filters", s.apiListFilters)
@@ -107,4 +111,7 @@ func (s *Server) routes(e *echo.Echo) {
 		api.DELETE("/bindings/:dev", s.apiDeleteBinding),
 	)
 	api.GET("/audit", s.apiListAudit)
+
+	// JSON API: preview of filter XML on a port (XML body and ?dev=&mac=&param=, or JSON).
+	api.POST("/preview", s.apiPreviewFilter)
 }
