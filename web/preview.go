@@ -106,7 +106,6 @@ func checkPreviewPort(port *previewPort) error {
 	return nil
 }
 
-
 // previewView is the view model of a prediction.
 func previewView(pr prediction, port previewPort) views.Preview {
 	v := views.Preview{Model: nwfilter.Model, Dev: port.Dev, MAC: port.MAC, Learning: pr.Tables.Learning, Notice: pr.Notice}
