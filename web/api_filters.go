@@ -179,6 +179,8 @@ func (s *Server) apiFilterChains(c echo.Context) error {
 		dev = ports[0].Dev
 	} else if err := validPortDev(dev); err != nil {
 		return badField("dev", "%v", err)
+	} else if err := notOnPort(name, dev, inv.portsOf(name)); err != nil {
+		return err
 	}
 	out := apiChains{Dev: dev}
 	actual, notice := s.actualTables(ctx, dev)

@@ -2,6 +2,9 @@ package web
 
 import (
 	"context"
+	"fmt"
+	"net/http"
+	"strings"
 
 	"github.com/labstack/echo/v4"
 
@@ -60,6 +63,9 @@ func (s *Server) chains(ctx context.Context, inv *inventory, name, dev string) (
 		if err := validPortDev(dev); err != nil {
 			return ch, err
 		}
+		if err := notOnPort(name, dev, ch.Ports); err != nil {
+			return ch, err
+		}
 	}
 	if ch.Dev == "" && len(ch.Ports) > 0 {
 		ch.Dev = ch.Ports[0].Dev
@@ -80,6 +86,24 @@ func (s *Server) chains(ctx context.Context, inv *inventory, name, dev string) (
 	}
 	ch.Drift = driftView(s.predictPort(inv, ch.Dev, host))
 	return ch, nil
+}
+
+// notOnPort refuses to show a port's chains as a filter's when the filter is not in effect
+// there: they would be another filter's.
+func notOnPort(name, dev string, ports []views.Port) error {
+	var devs []string
+	for _, p := range ports {
+		if p.Dev == dev {
+			return nil
+		}
+		devs = append(devs, p.Dev)
+	}
+	where := "on no port"
+	if len(devs) > 0 {
+		where = "only on " + strings.Join(devs, ", ")
+	}
+	return &fieldError{Field: "dev", Status: http.StatusNotFound,
+		Msg: fmt.Sprintf("filter %s is not in effect on port %s (it is in effect %s)", name, dev, where)}
 }
 
 // actualTables reads this host's firewall cut down to port dev. The notice says why it cannot

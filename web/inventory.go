@@ -120,7 +120,11 @@ func (inv *inventory) portsOf(name string) []views.Port {
 // row is a filter's line in the list.
 func (inv *inventory) row(f libvirtx.Filter) views.FilterRow {
 	sum := inv.sums[f.Name]
-	return views.FilterRow{Name: f.Name, UUID: f.UUID, Chain: sum.Chain, Priority: sum.Priority,
+	uuid := f.UUID
+	if uuid == "" {
+		uuid = sum.UUID // a filter read alone comes without the listing's UUID
+	}
+	return views.FilterRow{Name: f.Name, UUID: uuid, Chain: sum.Chain, Priority: sum.Priority,
 		Rules: sum.Rules, Refs: len(sum.Refs), UsedBy: inv.usesOf(f.Name)}
 }
 
