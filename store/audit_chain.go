@@ -16,7 +16,9 @@ package store
 // where kind is "begin" or "finish", and every field is encoded canonically: an integer as 8
 // bytes big-endian (two's complement), a string as its byte length (8 bytes big-endian)
 // followed by its bytes. begin fields: id, time_ns, actor, client_addr, request_id, uri, action,
-// target, before_xml. finish fields: id, result, after_xml, error, duration_ns.
+// target, before_xml, then note only when it is not empty (schema step 6 added it; rows
+// written before have none, and their hashes stay what they were). finish fields: id, result,
+// after_xml, error, duration_ns.
 //
 // VerifyChain recomputes every event from the row as it is now, so it detects an edited field
 // (the covering event's hash differs), a deleted or reordered event (its successor's prev_hash
@@ -80,6 +82,9 @@ func eventHash(prev []byte, kind string, e *AuditEntry) []byte {
 		w.str(e.Action)
 		w.str(e.Target)
 		w.str(e.Before)
+		if e.Note != "" {
+			w.str(e.Note)
+		}
 	case eventFinish:
 		w.str(e.Result)
 		w.str(e.After)
@@ -115,15 +120,21 @@ func appendEvent(ctx context.Context, tx *sql.Tx, kind string, e *AuditEntry) er
 }
 
 // chainExistingRows chains the rows written before the chain existed (schema step 2), in ID
-// order: each row's begin event, then its finish event when it has one.
+// order: each row's begin event, then its finish event when it has one. It reads the columns
+// the table had at step 2, not today's.
 func chainExistingRows(ctx context.Context, tx *sql.Tx) error {
-	rows, err := tx.QueryContext(ctx, `SELECT `+auditColumns+` FROM audit ORDER BY id`)
+	rows, err := tx.QueryContext(ctx, `SELECT id, time_ns, actor, client_addr, request_id, uri, action, target,
+		before_xml, after_xml, result, error, duration_ns FROM audit ORDER BY id`)
 	if err != nil {
 		return err
 	}
 	var all []AuditEntry
 	for rows.Next() {
-		e, err := scanAudit(rows)
+		var e AuditEntry
+		var ns, dur int64
+		err := rows.Scan(&e.ID, &ns, &e.Actor, &e.ClientAddr, &e.RequestID, &e.URI, &e.Action, &e.Target,
+			&e.Before, &e.After, &e.Result, &e.Error, &dur)
+		e.Time, e.Duration = timeFromNS(ns), timeDuration(dur)
 		if err != nil {
 			rows.Close()
 			return err
@@ -162,6 +173,11 @@ type VerifyResult struct {
 	Reason        string // what is wrong there, for a person
 	Head          string // hex hash of the newest event: record it elsewhere to detect a rewritten chain
 	AnchorSeq     int64  // the archive anchor the chain starts from (0: from the beginning)
+	// The anchor's hash (hex), and how many rows were archived where: the archive file's own
+	// verification must end at this hash (its Head), which links the two.
+	AnchorHash   string
+	ArchivedRows int64
+	ArchivePath  string
 }
 
 // VerifyChain recomputes the hash chain over the whole history in this file, from the archive
@@ -192,10 +208,11 @@ func verifyChain(ctx context.Context, tx *sql.Tx, anchored bool) (VerifyResult, 
 	if anchored {
 		var anchor []byte
 		var seq int64
-		err := tx.QueryRowContext(ctx, `SELECT seq, hash FROM audit_anchor WHERE id = 1`).Scan(&seq, &anchor)
+		err := tx.QueryRowContext(ctx, `SELECT seq, hash, archived_rows, archive_path FROM audit_anchor WHERE id = 1`).
+			Scan(&seq, &anchor, &res.ArchivedRows, &res.ArchivePath)
 		switch {
 		case err == nil:
-			prev, nextSeq, res.AnchorSeq = anchor, seq+1, seq
+			prev, nextSeq, res.AnchorSeq, res.AnchorHash = anchor, seq+1, seq, hex.EncodeToString(anchor)
 		case !errors.Is(err, sql.ErrNoRows):
 			return res, err
 		}
@@ -204,7 +221,8 @@ func verifyChain(ctx context.Context, tx *sql.Tx, anchored bool) (VerifyResult, 
 	rows, err := tx.QueryContext(ctx, `SELECT c.seq, c.audit_id, c.event, c.prev_hash, c.hash, a.id IS NOT NULL,
 		coalesce(a.time_ns, 0), coalesce(a.actor, ''), coalesce(a.client_addr, ''), coalesce(a.request_id, ''),
 		coalesce(a.uri, ''), coalesce(a.action, ''), coalesce(a.target, ''), coalesce(a.before_xml, ''),
-		coalesce(a.after_xml, ''), coalesce(a.result, ''), coalesce(a.error, ''), coalesce(a.duration_ns, 0)
+		coalesce(a.after_xml, ''), coalesce(a.result, ''), coalesce(a.error, ''), coalesce(a.duration_ns, 0),
+		coalesce(a.note, '')
 		FROM audit_chain c LEFT JOIN audit a ON a.id = c.audit_id ORDER BY c.seq`)
 	if err != nil {
 		return res, err
@@ -219,7 +237,7 @@ func verifyChain(ctx context.Context, tx *sql.Tx, anchored bool) (VerifyResult, 
 		var e AuditEntry
 		var ns, dur int64
 		if err := rows.Scan(&seq, &e.ID, &kind, &ph, &h, &exists, &ns, &e.Actor, &e.ClientAddr, &e.RequestID,
-			&e.URI, &e.Action, &e.Target, &e.Before, &e.After, &e.Result, &e.Error, &dur); err != nil {
+			&e.URI, &e.Action, &e.Target, &e.Before, &e.After, &e.Result, &e.Error, &dur, &e.Note); err != nil {
 			return res, err
 		}
 		e.Time, e.Duration = timeFromNS(ns), timeDuration(dur)

@@ -70,3 +70,30 @@ func setLastKnown(ctx context.Context, tx *sql.Tx, target, xml string, auditID i
 		target, xml, id, time.Now().UnixNano())
 	return err
 }
+
+// BaselineLastKnown records the XML of targets seen for the first time, in one transaction:
+// each becomes its target's last known XML only when nothing is known of the target yet, so a
+// baseline taken from a read that raced a change never overwrites what that change recorded.
+func (s *Store) BaselineLastKnown(ctx context.Context, seen map[string]string) error {
+	if len(seen) == 0 {
+		return nil
+	}
+	return s.write(ctx, "recording first sightings", func(ctx context.Context, tx *sql.Tx) error {
+		st, err := tx.PrepareContext(ctx, `INSERT INTO last_known (target, xml, audit_id, updated_ns)
+			VALUES (?, ?, NULL, ?) ON CONFLICT (target) DO NOTHING`)
+		if err != nil {
+			return err
+		}
+		defer st.Close()
+		now := time.Now().UnixNano()
+		for target, xml := range seen {
+			if target == "" {
+				return errors.New("store: last known XML needs a target")
+			}
+			if _, err := st.ExecContext(ctx, target, xml, now); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+}
