@@ -44,6 +44,7 @@ A browser GUI for libvirt network filters (nwfilter).
 Commands:
   serve      serve the web GUI and the JSON API (the default)
   preview    print the firewall chains libvirt 9.0 would make of a filter XML file
+  audit      verify the audit history's hash chain, or archive its old entries
 
 Run 'nwfilter-web COMMAND --help' for a command's options.
 `
@@ -63,6 +64,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return serve(ctx, cfg, stderr)
 	case "preview":
 		return runPreview(ctx, args, stdout, stderr)
+	case "audit":
+		return runAudit(ctx, args, stdout, stderr)
 	case "help":
 		fmt.Fprint(stdout, usage)
 		return nil

@@ -22,12 +22,22 @@ type serveConfig struct {
 	Listen  string
 	Connect string
 	DB      string
+
+	// The audit history (issue 5): how often to look for changes made outside nwfilter-web,
+	// and how long to keep entries before archiving them (0: for ever) and where to.
+	CheckInterval time.Duration
+	Retain        time.Duration
+	ArchiveDir    string
 }
 
 const (
 	helpListen  = "address to serve on (host:port)"
 	helpConnect = "libvirt URI (default $LIBVIRT_DEFAULT_URI, else qemu:///system)"
 	helpDB      = "SQLite database file, created on first run"
+
+	helpCheckInterval = "how often to look for filters and NICs changed outside nwfilter-web (virsh, other tools) and record them in the history; 0 disables the check (pages still notice such changes when they read them)"
+	helpRetain        = "archive history entries older than this (e.g. 365d, 26w, 8760h) into a file of their own, checked daily; 0 keeps everything here"
+	helpArchiveDir    = "directory for the archive files --retain writes (default: the database's directory)"
 )
 
 func parseServeFlags(args []string, stderr io.Writer) (serveConfig, error) {
@@ -37,8 +47,14 @@ func parseServeFlags(args []string, stderr io.Writer) (serveConfig, error) {
 	fs.StringVar(&cfg.Listen, "listen", "127.0.0.1:8080", helpListen)
 	fs.StringVar(&cfg.Connect, "connect", defaultURI(), helpConnect)
 	fs.StringVar(&cfg.DB, "db", defaultDBPath(), helpDB)
+	fs.DurationVar(&cfg.CheckInterval, "check-interval", time.Minute, helpCheckInterval)
+	fs.Func("retain", helpRetain, func(v string) (err error) {
+		cfg.Retain, err = parseRetention(v)
+		return err
+	})
+	fs.StringVar(&cfg.ArchiveDir, "archive-dir", "", helpArchiveDir)
 	fs.Usage = func() {
-		fmt.Fprint(stderr, "Usage: nwfilter-web serve [--listen ADDR] [--connect URI] [--db FILE]\n\nServe the web GUI and the JSON API.\n\n")
+		fmt.Fprint(stderr, "Usage: nwfilter-web serve [--listen ADDR] [--connect URI] [--db FILE] [--check-interval DURATION] [--retain DURATION] [--archive-dir DIR]\n\nServe the web GUI and the JSON API.\n\n")
 		fs.PrintDefaults()
 	}
 	if err := fs.Parse(args); err != nil {
@@ -46,6 +62,12 @@ func parseServeFlags(args []string, stderr io.Writer) (serveConfig, error) {
 	}
 	if fs.NArg() > 0 {
 		return cfg, usageError{fmt.Sprintf("serve: unexpected argument %q", fs.Arg(0))}
+	}
+	if cfg.CheckInterval < 0 {
+		return cfg, usageError{"serve: --check-interval must not be negative"}
+	}
+	if cfg.ArchiveDir == "" {
+		cfg.ArchiveDir = filepath.Dir(cfg.DB)
 	}
 	return cfg, nil
 }
@@ -87,9 +109,13 @@ func serve(ctx context.Context, cfg serveConfig, stderr io.Writer) error {
 	}
 	defer lv.Close()
 
+	handler := web.New(web.Deps{Libvirt: lv, Store: st, Log: log})
+	go checkOutsidePeriodically(ctx, handler, cfg.CheckInterval, log)
+	go archivePeriodically(ctx, st, cfg.Retain, cfg.ArchiveDir, log)
+
 	srv := &http.Server{
 		Addr:              cfg.Listen,
-		Handler:           web.New(web.Deps{Libvirt: lv, Store: st, Log: log}),
+		Handler:           handler,
 		ReadHeaderTimeout: 10 * time.Second,
 		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
 	}

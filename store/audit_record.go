@@ -37,10 +37,10 @@ func (s *Store) RecordChanges(ctx context.Context, es []AuditEntry) ([]int64, er
 
 // RecordOutsideChange records a change made outside nwfilter-web (e.Before the target's last
 // known XML, e.After what libvirt has now), finished in one transaction, and makes e.After the
-// last known XML. It refuses with ErrLastKnownChanged when the last known XML is no longer
-// e.Before, and with ErrNotFound when nothing is known of the target (a first sighting is a
-// baseline: see BaselineLastKnown), so two checks racing each other, or a check racing a change
-// of our own, never record one difference twice.
+// last known XML. A target nothing is known of counts as last known "" (created outside: the
+// caller decides that a first sighting is a creation, not a baseline). It refuses with
+// ErrLastKnownChanged when the last known XML is no longer e.Before, so two checks racing each
+// other, or a check racing a change of our own, never record one difference twice.
 func (s *Store) RecordOutsideChange(ctx context.Context, e AuditEntry) (int64, error) {
 	if err := checkFinished([]AuditEntry{e}); err != nil {
 		return 0, err
@@ -50,7 +50,7 @@ func (s *Store) RecordOutsideChange(ctx context.Context, e AuditEntry) (int64, e
 		var known string
 		err := tx.QueryRowContext(ctx, `SELECT xml FROM last_known WHERE target = ?`, e.Target).Scan(&known)
 		if errors.Is(err, sql.ErrNoRows) {
-			return fmt.Errorf("%w: no last known XML for %q", ErrNotFound, e.Target)
+			known, err = "", nil
 		}
 		if err != nil {
 			return err

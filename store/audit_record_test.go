@@ -53,8 +53,12 @@ func TestRecordOutsideChange(t *testing.T) {
 	s := openTest(t)
 	outside := AuditEntry{Actor: "outside", Action: "filter.changed-outside", Target: "web",
 		Before: "<v1/>", After: "<v2/>", Result: ResultOK}
-	if _, err := s.RecordOutsideChange(ctx, outside); !errors.Is(err, ErrNotFound) {
-		t.Fatalf("first sighting recorded as a change: %v", err)
+	if _, err := s.RecordOutsideChange(ctx, outside); !errors.Is(err, ErrLastKnownChanged) {
+		t.Fatalf("a change from an unknown version was recorded: %v", err)
+	}
+	created := AuditEntry{Actor: "outside", Action: "filter.changed-outside", Target: "new", After: "<n/>", Result: ResultOK}
+	if _, err := s.RecordOutsideChange(ctx, created); err != nil {
+		t.Fatalf("a target created outside: %v", err)
 	}
 	if err := s.BaselineLastKnown(ctx, map[string]string{"web": "<v1/>", "db": "<d1/>"}); err != nil {
 		t.Fatal(err)

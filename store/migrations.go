@@ -173,3 +173,7 @@ func schemaVersion(ctx context.Context, db *sql.DB) (int, error) {
 	err := db.QueryRowContext(ctx, "PRAGMA user_version").Scan(&v)
 	return v, err
 }
+
+// SchemaVersion is the schema version this program writes (PRAGMA user_version): caches of
+// generated databases are named after it.
+func SchemaVersion() int { return len(migrations) }

@@ -41,8 +41,17 @@ func (s *Server) routes(e *echo.Echo) {
 	e.POST("/bindings", s.createBinding)
 	e.POST("/bindings/:dev/delete", s.deleteBinding)
 
-	// Audit history.
+	// Audit history (issue 5): the filtered history, one entry with its diff, rollback with a
+	// preview, export, the chain's status, and the timelines of a filter and of a VM.
 	e.GET("/audit", s.listAudit)
+	e.GET("/audit/export", s.exportAudit)
+	e.GET("/audit/chain", s.showChain)
+	e.POST("/audit/verify", s.verifyChain)
+	e.GET("/audit/:id", s.showAuditEntry)
+	e.GET("/audit/:id/rollback", s.previewRollback)
+	e.POST("/audit/:id/rollback", s.doRollback)
+	e.GET("/filters/:name/history", s.filterTimeline)
+	e.GET("/domains/:name/history", s.domainTimeline)
 
 	// JSON API for scripts and tests.
 	api := e.Group("/api/v1")
@@ -60,4 +69,11 @@ func (s *Server) routes(e *echo.Echo) {
 	api.POST("/bindings", s.apiCreateBinding)
 	api.DELETE("/bindings/:dev", s.apiDeleteBinding)
 	api.GET("/audit", s.apiListAudit)
+
+	// Audit history API (issue 5).
+	api.GET("/audit/export", s.exportAudit)
+	api.GET("/audit/verify", s.apiVerifyChain)
+	api.GET("/audit/:id", s.apiGetAuditEntry)
+	api.GET("/audit/:id/rollback", s.apiRollbackPreview)
+	api.POST("/audit/:id/rollback", s.apiRollback)
 }

@@ -4,6 +4,7 @@ package web
 
 import (
 	"context"
+	"io"
 	"log/slog"
 	"net/http"
 	"time"
@@ -32,6 +33,8 @@ type Libvirt interface {
 	BindingXML(ctx context.Context, portdev string) (string, error)
 	CreateBinding(ctx context.Context, b libvirtx.Binding) (string, error)
 	DeleteBinding(ctx context.Context, portdev string) error
+	// InterfacesXML is every NIC's XML by "domain/mac", for noticing changes made outside.
+	InterfacesXML(ctx context.Context) (map[string]string, error)
 }
 
 // AuditStore is what the web layer needs of the store.
@@ -39,6 +42,18 @@ type AuditStore interface {
 	BeginAudit(ctx context.Context, e store.AuditEntry) (int64, error)
 	FinishAudit(ctx context.Context, id int64, result, after, errMsg string, d time.Duration) error
 	AuditEntries(ctx context.Context, q store.AuditQuery) ([]store.AuditEntry, error)
+
+	// The history people can rely on (issue 5): entries and timelines, the baseline for
+	// changes made outside, tamper evidence and export.
+	AuditEntry(ctx context.Context, id int64) (store.AuditEntry, error)
+	Timeline(ctx context.Context, q store.AuditQuery) ([]store.AuditEntry, error)
+	LastKnown(ctx context.Context, target string) (string, error)
+	LastKnownAll(ctx context.Context) (map[string]string, error)
+	BaselineLastKnown(ctx context.Context, seen map[string]string) error
+	RecordOutsideChange(ctx context.Context, e store.AuditEntry) (int64, error)
+	VerifyChain(ctx context.Context) (store.VerifyResult, error)
+	ExportCSV(ctx context.Context, w io.Writer, q store.AuditQuery) (int, error)
+	ExportJSONL(ctx context.Context, w io.Writer, q store.AuditQuery) (int, error)
 }
 
 // HostTables reads the host's firewall (libvirtx.ReadHostTables in production).
@@ -62,6 +77,7 @@ type Server struct {
 	log     *slog.Logger
 	timeout time.Duration
 	echo    *echo.Echo
+	audit   auditState // changes in flight, changes made outside, the chain's status
 }
 
 // New builds the server and its route table.
