@@ -3,6 +3,8 @@ package web
 import (
 	"context"
 	"strings"
+
+	"github.com/nwfilter-web/nwfilter-web/store"
 )
 
 // InterfacesXML is every fake NIC's XML, as InterfaceXML gives each.
@@ -30,4 +32,16 @@ func (f *fakeLibvirt) setFilterOutside(name, xml string) {
 		return
 	}
 	f.filters[name] = xml
+}
+
+// ownRows drops the entries of changes made outside: on a libvirtd shared with other tests,
+// their filters come and go while a test runs, and the history records that.
+func ownRows(es []store.AuditEntry) []store.AuditEntry {
+	var out []store.AuditEntry
+	for _, e := range es {
+		if e.Actor != actorOutside {
+			out = append(out, e)
+		}
+	}
+	return out
 }
