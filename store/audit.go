@@ -75,7 +75,7 @@ func (s *Store) BeginAudit(ctx context.Context, e AuditEntry) (int64, error) {
 		e.Time = time.Now()
 	}
 	e.Result, e.After, e.Error, e.Duration = ResultPending, "", "", 0
-	err := s.write(ctx, "beginning audit entry", func(ctx context.Context, tx *sql.Tx) error {
+	err := s.write(ctx, "beginning audit entry", func(ctx context.Context, tx sqlTx) error {
 		row := e
 		ns := row.Time.UnixNano()
 		last, err := lastAuditTime(ctx, tx)
@@ -84,9 +84,7 @@ func (s *Store) BeginAudit(ctx context.Context, e AuditEntry) (int64, error) {
 		}
 		ns = max(ns, last)
 		row.Time = timeFromNS(ns)
-		res, err := tx.ExecContext(ctx, `INSERT INTO audit
-			(time_ns, actor, client_addr, request_id, uri, action, target, before_xml, result, note)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'pending', ?)`,
+		res, err := tx.ExecContext(ctx, sqlBeginAudit,
 			ns, row.Actor, row.ClientAddr, row.RequestID, row.URI, row.Action, row.Target, row.Before, row.Note)
 		if err != nil {
 			return err
@@ -107,13 +105,24 @@ func (s *Store) BeginAudit(ctx context.Context, e AuditEntry) (int64, error) {
 }
 
 // lastAuditTime is the newest row's time, also when every row has been archived.
-func lastAuditTime(ctx context.Context, tx *sql.Tx) (int64, error) {
+func lastAuditTime(ctx context.Context, tx sqlTx) (int64, error) {
 	var ns int64
-	err := tx.QueryRowContext(ctx, `SELECT coalesce(
-		(SELECT time_ns FROM audit ORDER BY id DESC LIMIT 1),
-		(SELECT last_time_ns FROM audit_anchor WHERE id = 1), 0)`).Scan(&ns)
+	err := tx.QueryRowContext(ctx, sqlLastAuditTime).Scan(&ns)
 	return ns, err
 }
+
+// The statements of every audit row's two writes, prepared once by the writer (writer.go).
+const (
+	sqlBeginAudit = `INSERT INTO audit
+		(time_ns, actor, client_addr, request_id, uri, action, target, before_xml, result, note)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'pending', ?)`
+	sqlLastAuditTime = `SELECT coalesce(
+		(SELECT time_ns FROM audit ORDER BY id DESC LIMIT 1),
+		(SELECT last_time_ns FROM audit_anchor WHERE id = 1), 0)`
+	sqlFinishAudit = `UPDATE audit SET result = ?, after_xml = ?, error = ?, duration_ns = ?
+		WHERE id = ? AND result = 'pending'`
+	sqlAuditTarget = `SELECT target FROM audit WHERE id = ?`
+)
 
 // FinishAudit completes the row after the call: result ok with the XML after, or error with
 // libvirt's message. A row is finished once: ErrAuditFinished after that, ErrNotFound for an
@@ -124,9 +133,8 @@ func (s *Store) FinishAudit(ctx context.Context, id int64, result, after, errMsg
 	if result != ResultOK && result != ResultError {
 		return fmt.Errorf("store: finishing audit entry %d: result must be %q or %q, not %q", id, ResultOK, ResultError, result)
 	}
-	return s.write(ctx, "finishing audit entry", func(ctx context.Context, tx *sql.Tx) error {
-		res, err := tx.ExecContext(ctx, `UPDATE audit SET result = ?, after_xml = ?, error = ?, duration_ns = ?
-			WHERE id = ? AND result = 'pending'`, result, after, errMsg, int64(d), id)
+	return s.write(ctx, "finishing audit entry", func(ctx context.Context, tx sqlTx) error {
+		res, err := tx.ExecContext(ctx, sqlFinishAudit, result, after, errMsg, int64(d), id)
 		if err != nil {
 			return err
 		}
@@ -146,7 +154,7 @@ func (s *Store) FinishAudit(ctx context.Context, id int64, result, after, errMsg
 			return fmt.Errorf("%w: %d is %s", ErrAuditFinished, id, r)
 		}
 		var target string
-		if err := tx.QueryRowContext(ctx, `SELECT target FROM audit WHERE id = ?`, id).Scan(&target); err != nil {
+		if err := tx.QueryRowContext(ctx, sqlAuditTarget, id).Scan(&target); err != nil {
 			return err
 		}
 		e := AuditEntry{ID: id, Result: result, After: after, Error: errMsg, Duration: d}

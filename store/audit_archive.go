@@ -77,7 +77,7 @@ func (s *Store) ArchiveBefore(ctx context.Context, before time.Time, path string
 		os.Remove(abs + "-shm")
 		return ArchiveResult{}, err
 	}
-	err = s.write(ctx, "archiving", func(ctx context.Context, tx *sql.Tx) error {
+	err = s.write(ctx, "archiving", func(ctx context.Context, tx sqlTx) error {
 		return dropArchived(ctx, tx, res, cut)
 	})
 	if err != nil {
@@ -159,7 +159,7 @@ func (s *Store) copyToArchive(ctx context.Context, path string, cut, lastID int6
 		FROM audit_anchor WHERE id = 1`).Scan(&anchor.seq, &anchor.hash, &anchor.lastID, &anchor.lastTime, &anchor.rows, &anchor.path)
 	switch {
 	case err == nil:
-		err = a.write(ctx, "archiving: the anchor", func(ctx context.Context, tx *sql.Tx) error {
+		err = a.write(ctx, "archiving: the anchor", func(ctx context.Context, tx sqlTx) error {
 			_, err := tx.ExecContext(ctx, `INSERT INTO audit_anchor (id, seq, hash, last_audit_id, last_time_ns,
 				archived_rows, archive_path, updated_ns) VALUES (1, ?, ?, ?, ?, ?, ?, ?)`,
 				anchor.seq, anchor.hash, anchor.lastID, anchor.lastTime, anchor.rows, anchor.path, time.Now().UnixNano())
@@ -185,7 +185,7 @@ func (s *Store) copyToArchive(ctx context.Context, path string, cut, lastID int6
 		if res.FirstID == 0 {
 			res.FirstID = rows[0].ID
 		}
-		err = a.write(ctx, "archiving rows", func(ctx context.Context, tx *sql.Tx) error {
+		err = a.write(ctx, "archiving rows", func(ctx context.Context, tx sqlTx) error {
 			st, err := tx.PrepareContext(ctx, `INSERT INTO audit (id, time_ns, actor, client_addr, request_id, uri,
 				action, target, before_xml, after_xml, result, error, duration_ns, note) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)`)
 			if err != nil {
@@ -219,7 +219,7 @@ func (s *Store) copyToArchive(ctx context.Context, path string, cut, lastID int6
 		if len(evs) == 0 {
 			break
 		}
-		err = a.write(ctx, "archiving chain events", func(ctx context.Context, tx *sql.Tx) error {
+		err = a.write(ctx, "archiving chain events", func(ctx context.Context, tx sqlTx) error {
 			st, err := tx.PrepareContext(ctx, `INSERT INTO audit_chain (seq, audit_id, event, prev_hash, hash) VALUES (?, ?, ?, ?, ?)`)
 			if err != nil {
 				return err
@@ -297,7 +297,7 @@ func (s *Store) readEvents(ctx context.Context, after, upTo int64, n int) ([]cha
 // dropArchived removes what was copied and anchors the chain at the cut, after checking, under
 // the write lock, that nothing it depends on changed since the copy: the same events up to the
 // cut, and no archived row finished meanwhile.
-func dropArchived(ctx context.Context, tx *sql.Tx, res ArchiveResult, cut int64) error {
+func dropArchived(ctx context.Context, tx sqlTx, res ArchiveResult, cut int64) error {
 	var n, anchorSeq int64
 	var hash []byte
 	if err := tx.QueryRowContext(ctx, `SELECT coalesce((SELECT seq FROM audit_anchor WHERE id = 1), 0)`).Scan(&anchorSeq); err != nil {

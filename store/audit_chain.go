@@ -96,11 +96,11 @@ func eventHash(prev []byte, kind string, e *AuditEntry) []byte {
 
 // chainHead is the hash the next event chains to: the newest event's, else the archive anchor's,
 // else genesis.
-func chainHead(ctx context.Context, tx *sql.Tx) ([]byte, error) {
+func chainHead(ctx context.Context, tx sqlTx) ([]byte, error) {
 	var h []byte
-	err := tx.QueryRowContext(ctx, `SELECT hash FROM audit_chain ORDER BY seq DESC LIMIT 1`).Scan(&h)
+	err := tx.QueryRowContext(ctx, sqlChainHead).Scan(&h)
 	if errors.Is(err, sql.ErrNoRows) {
-		err = tx.QueryRowContext(ctx, `SELECT hash FROM audit_anchor WHERE id = 1`).Scan(&h)
+		err = tx.QueryRowContext(ctx, sqlAnchorHash).Scan(&h)
 		if errors.Is(err, sql.ErrNoRows) {
 			return genesis, nil
 		}
@@ -109,15 +109,21 @@ func chainHead(ctx context.Context, tx *sql.Tx) ([]byte, error) {
 }
 
 // appendEvent chains the kind event of row e (as written in this transaction).
-func appendEvent(ctx context.Context, tx *sql.Tx, kind string, e *AuditEntry) error {
+func appendEvent(ctx context.Context, tx sqlTx, kind string, e *AuditEntry) error {
 	prev, err := chainHead(ctx, tx)
 	if err != nil {
 		return err
 	}
-	_, err = tx.ExecContext(ctx, `INSERT INTO audit_chain (audit_id, event, prev_hash, hash) VALUES (?, ?, ?, ?)`,
-		e.ID, kind, prev, eventHash(prev, kind, e))
+	_, err = tx.ExecContext(ctx, sqlAppendEvent, e.ID, kind, prev, eventHash(prev, kind, e))
 	return err
 }
+
+// The chain's statements of every audit write, prepared once by the writer (writer.go).
+const (
+	sqlChainHead   = `SELECT hash FROM audit_chain ORDER BY seq DESC LIMIT 1`
+	sqlAnchorHash  = `SELECT hash FROM audit_anchor WHERE id = 1`
+	sqlAppendEvent = `INSERT INTO audit_chain (audit_id, event, prev_hash, hash) VALUES (?, ?, ?, ?)`
+)
 
 // chainExistingRows chains the rows written before the chain existed (schema step 2), in ID
 // order: each row's begin event, then its finish event when it has one. It reads the columns
@@ -220,9 +226,10 @@ func verifyChain(ctx context.Context, tx *sql.Tx, anchored bool) (VerifyResult, 
 
 	rows, err := tx.QueryContext(ctx, `SELECT c.seq, c.audit_id, c.event, c.prev_hash, c.hash, a.id IS NOT NULL,
 		coalesce(a.time_ns, 0), coalesce(a.actor, ''), coalesce(a.client_addr, ''), coalesce(a.request_id, ''),
-		coalesce(a.uri, ''), coalesce(a.action, ''), coalesce(a.target, ''), coalesce(a.before_xml, ''),
-		coalesce(a.after_xml, ''), coalesce(a.result, ''), coalesce(a.error, ''), coalesce(a.duration_ns, 0),
-		coalesce(a.note, '')
+		coalesce(a.uri, ''), coalesce(a.action, ''), coalesce(a.target, ''),
+		CASE c.event WHEN 'begin' THEN coalesce(a.before_xml, '') ELSE '' END,
+		CASE c.event WHEN 'finish' THEN coalesce(a.after_xml, '') ELSE '' END,
+		coalesce(a.result, ''), coalesce(a.error, ''), coalesce(a.duration_ns, 0), coalesce(a.note, '')
 		FROM audit_chain c LEFT JOIN audit a ON a.id = c.audit_id ORDER BY c.seq`)
 	if err != nil {
 		return res, err

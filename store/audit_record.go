@@ -24,7 +24,7 @@ func (s *Store) RecordChanges(ctx context.Context, es []AuditEntry) ([]int64, er
 		return nil, err
 	}
 	var ids []int64
-	err := s.write(ctx, "recording changes", func(ctx context.Context, tx *sql.Tx) error {
+	err := s.write(ctx, "recording changes", func(ctx context.Context, tx sqlTx) error {
 		var err error
 		ids, err = insertFinished(ctx, tx, es)
 		return err
@@ -46,7 +46,7 @@ func (s *Store) RecordOutsideChange(ctx context.Context, e AuditEntry) (int64, e
 		return 0, err
 	}
 	var id int64
-	err := s.write(ctx, "recording a change made outside", func(ctx context.Context, tx *sql.Tx) error {
+	err := s.write(ctx, "recording a change made outside", func(ctx context.Context, tx sqlTx) error {
 		var known string
 		err := tx.QueryRowContext(ctx, `SELECT xml FROM last_known WHERE target = ?`, e.Target).Scan(&known)
 		if errors.Is(err, sql.ErrNoRows) {
@@ -84,7 +84,7 @@ func checkFinished(es []AuditEntry) error {
 
 // insertFinished inserts rows with their events, keeping the chain head in hand rather than
 // reading it back for every event.
-func insertFinished(ctx context.Context, tx *sql.Tx, es []AuditEntry) ([]int64, error) {
+func insertFinished(ctx context.Context, tx sqlTx, es []AuditEntry) ([]int64, error) {
 	prev, err := chainHead(ctx, tx)
 	if err != nil {
 		return nil, err
@@ -99,7 +99,7 @@ func insertFinished(ctx context.Context, tx *sql.Tx, es []AuditEntry) ([]int64, 
 		return nil, err
 	}
 	defer insRow.Close()
-	insEvent, err := tx.PrepareContext(ctx, `INSERT INTO audit_chain (audit_id, event, prev_hash, hash) VALUES (?, ?, ?, ?)`)
+	insEvent, err := tx.PrepareContext(ctx, sqlAppendEvent)
 	if err != nil {
 		return nil, err
 	}
