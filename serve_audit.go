@@ -19,6 +19,12 @@ func checkOutsidePeriodically(ctx context.Context, srv *web.Server, interval tim
 	if interval <= 0 {
 		return
 	}
+	// The first check waits a little for the libvirt connection, which comes up beside it.
+	select {
+	case <-ctx.Done():
+		return
+	case <-time.After(min(interval, 5*time.Second)):
+	}
 	t := time.NewTicker(interval)
 	defer t.Stop()
 	failing := false

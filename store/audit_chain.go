@@ -202,8 +202,8 @@ func (s *Store) VerifyChain(ctx context.Context) (VerifyResult, error) {
 	return res, nil
 }
 
-// verifyChain walks the chain in tx's database: from the anchor when anchored (the live
-// database), from genesis otherwise (an archive file).
+// verifyChain walks the chain in tx's database: from its anchor when anchored and it has one
+// (rows were archived from it, or it is an archive made after an earlier one), else from genesis.
 func verifyChain(ctx context.Context, tx *sql.Tx, anchored bool) (VerifyResult, error) {
 	var res VerifyResult
 	prev, nextSeq := genesis, int64(1)
