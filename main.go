@@ -24,10 +24,14 @@ func main() {
 	}
 }
 
-// exitCode is 2 for usage errors (like virsh), 1 for everything else.
+// exitCode is 0 after help was asked for, 2 for usage errors (like virsh), 1 for everything
+// else.
 func exitCode(err error) int {
 	var u usageError
-	if errors.As(err, &u) || errors.Is(err, flag.ErrHelp) {
+	switch {
+	case errors.Is(err, flag.ErrHelp):
+		return 0
+	case errors.As(err, &u):
 		return 2
 	}
 	return 1
@@ -48,6 +52,7 @@ Commands:
                               [--param NAME=VALUE ...] [--table iptables|ip6tables|ebtables]
   user       add, list and delete accounts (user add NAME --role admin|operator|viewer)
   token      create, list and revoke API tokens (token create --user NAME)
+  audit      verify the audit history's hash chain, or archive its old entries
 
 Run 'nwfilter-web COMMAND --help' for a command's options.
 `
@@ -55,12 +60,16 @@ Run 'nwfilter-web COMMAND --help' for a command's options.
 // run dispatches to a subcommand; serve is the default.
 func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) error {
 	cmd := "serve"
-	if len(args) > 0 && len(args[0]) > 0 && args[0][0] != '-' {
+	switch {
+	case len(args) > 0 && (args[0] == "-h" || args[0] == "-help" || args[0] == "--help"):
+		fmt.Fprint(stdout, usage)
+		return nil
+	case len(args) > 0 && len(args[0]) > 0 && args[0][0] != '-':
 		cmd, args = args[0], args[1:]
 	}
 	switch cmd {
 	case "serve":
-		cfg, err := parseServeFlags(args, stderr)
+		cfg, err := parseServeFlags(args, stdout, stderr)
 		if err != nil {
 			return err
 		}
@@ -71,6 +80,8 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		return runUser(ctx, args, stdin, stdout, stderr)
 	case "token":
 		return runToken(ctx, args, stdout, stderr)
+	case "audit":
+		return runAudit(ctx, args, stdout, stderr)
 	case "help":
 		fmt.Fprint(stdout, usage)
 		return nil

@@ -25,6 +25,12 @@ type serveConfig struct {
 	DB      string
 	TLSCert string
 	TLSKey  string
+
+	// The audit history (issue 5): how often to look for changes made outside nwfilter-web,
+	// and how long to keep entries before archiving them (0: for ever) and where to.
+	CheckInterval time.Duration
+	Retain        time.Duration
+	ArchiveDir    string
 }
 
 const (
@@ -33,9 +39,13 @@ const (
 	helpDB      = "SQLite database file, created on first run"
 	helpTLSCert = "serve HTTPS with this PEM certificate (chain) file; needs --tls-key"
 	helpTLSKey  = "the PEM private key of --tls-cert"
+
+	helpCheckInterval = "how often to look for filters and NICs changed outside nwfilter-web (virsh, other tools) and record them in the history; 0 disables the check (pages still notice such changes when they read them)"
+	helpRetain        = "archive history entries older than this (e.g. 365d, 26w, 8760h) into a file of their own, checked daily; 0 keeps everything here"
+	helpArchiveDir    = "directory for the archive files --retain writes (default: the database's directory)"
 )
 
-func parseServeFlags(args []string, stderr io.Writer) (serveConfig, error) {
+func parseServeFlags(args []string, stdout, stderr io.Writer) (serveConfig, error) {
 	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	cfg := serveConfig{}
@@ -44,11 +54,19 @@ func parseServeFlags(args []string, stderr io.Writer) (serveConfig, error) {
 	fs.StringVar(&cfg.DB, "db", defaultDBPath(), helpDB)
 	fs.StringVar(&cfg.TLSCert, "tls-cert", "", helpTLSCert)
 	fs.StringVar(&cfg.TLSKey, "tls-key", "", helpTLSKey)
+	fs.DurationVar(&cfg.CheckInterval, "check-interval", time.Minute, helpCheckInterval)
+	fs.Func("retain", helpRetain, func(v string) (err error) {
+		cfg.Retain, err = parseRetention(v)
+		return err
+	})
+	fs.StringVar(&cfg.ArchiveDir, "archive-dir", "", helpArchiveDir)
 	fs.Usage = func() {
-		fmt.Fprint(stderr, "Usage: nwfilter-web serve [--listen ADDR] [--connect URI] [--db FILE] [--tls-cert FILE --tls-key FILE]\n\nServe the web GUI and the JSON API.\n\n")
-		fs.PrintDefaults()
+		fmt.Fprint(fs.Output(), "Usage: nwfilter-web serve [--listen ADDR] [--connect URI] [--db FILE] [--tls-cert FILE --tls-key FILE]\n"+
+			"                         [--check-interval DURATION] [--retain DURATION] [--archive-dir DIR]\n\n"+
+			"Serve the web GUI and the JSON API.\n\n")
+		printFlags(fs)
 	}
-	if err := fs.Parse(args); err != nil {
+	if err := parseFlags(fs, args, stdout); err != nil {
 		return cfg, err
 	}
 	if fs.NArg() > 0 {
@@ -56,6 +74,12 @@ func parseServeFlags(args []string, stderr io.Writer) (serveConfig, error) {
 	}
 	if (cfg.TLSCert == "") != (cfg.TLSKey == "") {
 		return cfg, usageError{"serve: --tls-cert and --tls-key go together"}
+	}
+	if cfg.CheckInterval < 0 {
+		return cfg, usageError{"serve: --check-interval must not be negative"}
+	}
+	if cfg.ArchiveDir == "" {
+		cfg.ArchiveDir = filepath.Dir(cfg.DB)
 	}
 	return cfg, nil
 }
@@ -111,10 +135,12 @@ func serve(ctx context.Context, cfg serveConfig, stderr io.Writer) error {
 	if n, err := st.CountUsers(ctx); err == nil && n == 0 {
 		fmt.Fprintln(stderr, "No account exists yet: open the first-run page from this host, or run 'nwfilter-web user add NAME --role admin'.")
 	}
+	handler := web.New(web.Deps{Libvirt: lv, Store: st, Accounts: st, Log: log, TLS: useTLS, Insecure: insecure})
+	go checkOutsidePeriodically(ctx, handler, cfg.CheckInterval, log)
+	go archivePeriodically(ctx, st, cfg.Retain, cfg.ArchiveDir, log)
 	srv := &http.Server{
-		Addr: cfg.Listen,
-		Handler: web.New(web.Deps{Libvirt: lv, Store: st, Accounts: st, Log: log,
-			TLS: useTLS, Insecure: insecure}),
+		Addr:              cfg.Listen,
+		Handler:           handler,
 		ReadHeaderTimeout: 10 * time.Second,
 		ReadTimeout:       60 * time.Second,
 		IdleTimeout:       2 * time.Minute,

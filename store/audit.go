@@ -36,6 +36,10 @@ type AuditEntry struct {
 	Result     string // ResultPending, ResultOK, ResultError
 	Error      string // libvirt's message when Result is ResultError
 	Duration   time.Duration
+	// Note is what a person should know that the other fields do not say: the entry a
+	// rollback restored, how a change made outside nwfilter-web was noticed. Written with the
+	// row (BeginAudit) and covered by its begin event.
+	Note string
 }
 
 // Default and largest page sizes of AuditEntries.
@@ -71,7 +75,7 @@ func (s *Store) BeginAudit(ctx context.Context, e AuditEntry) (int64, error) {
 		e.Time = time.Now()
 	}
 	e.Result, e.After, e.Error, e.Duration = ResultPending, "", "", 0
-	err := s.write(ctx, "beginning audit entry", func(ctx context.Context, tx *sql.Tx) error {
+	err := s.write(ctx, "beginning audit entry", func(ctx context.Context, tx sqlTx) error {
 		row := e
 		ns := row.Time.UnixNano()
 		last, err := lastAuditTime(ctx, tx)
@@ -80,10 +84,8 @@ func (s *Store) BeginAudit(ctx context.Context, e AuditEntry) (int64, error) {
 		}
 		ns = max(ns, last)
 		row.Time = timeFromNS(ns)
-		res, err := tx.ExecContext(ctx, `INSERT INTO audit
-			(time_ns, actor, client_addr, request_id, uri, action, target, before_xml, result)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'pending')`,
-			ns, row.Actor, row.ClientAddr, row.RequestID, row.URI, row.Action, row.Target, row.Before)
+		res, err := tx.ExecContext(ctx, sqlBeginAudit,
+			ns, row.Actor, row.ClientAddr, row.RequestID, row.URI, row.Action, row.Target, row.Before, row.Note)
 		if err != nil {
 			return err
 		}
@@ -103,13 +105,24 @@ func (s *Store) BeginAudit(ctx context.Context, e AuditEntry) (int64, error) {
 }
 
 // lastAuditTime is the newest row's time, also when every row has been archived.
-func lastAuditTime(ctx context.Context, tx *sql.Tx) (int64, error) {
+func lastAuditTime(ctx context.Context, tx sqlTx) (int64, error) {
 	var ns int64
-	err := tx.QueryRowContext(ctx, `SELECT coalesce(
-		(SELECT time_ns FROM audit ORDER BY id DESC LIMIT 1),
-		(SELECT last_time_ns FROM audit_anchor WHERE id = 1), 0)`).Scan(&ns)
+	err := tx.QueryRowContext(ctx, sqlLastAuditTime).Scan(&ns)
 	return ns, err
 }
+
+// The statements of every audit row's two writes, prepared once by the writer (writer.go).
+const (
+	sqlBeginAudit = `INSERT INTO audit
+		(time_ns, actor, client_addr, request_id, uri, action, target, before_xml, result, note)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'pending', ?)`
+	sqlLastAuditTime = `SELECT coalesce(
+		(SELECT time_ns FROM audit ORDER BY id DESC LIMIT 1),
+		(SELECT last_time_ns FROM audit_anchor WHERE id = 1), 0)`
+	sqlFinishAudit = `UPDATE audit SET result = ?, after_xml = ?, error = ?, duration_ns = ?
+		WHERE id = ? AND result = 'pending'`
+	sqlAuditTarget = `SELECT target FROM audit WHERE id = ?`
+)
 
 // FinishAudit completes the row after the call: result ok with the XML after, or error with
 // libvirt's message. A row is finished once: ErrAuditFinished after that, ErrNotFound for an
@@ -120,9 +133,8 @@ func (s *Store) FinishAudit(ctx context.Context, id int64, result, after, errMsg
 	if result != ResultOK && result != ResultError {
 		return fmt.Errorf("store: finishing audit entry %d: result must be %q or %q, not %q", id, ResultOK, ResultError, result)
 	}
-	return s.write(ctx, "finishing audit entry", func(ctx context.Context, tx *sql.Tx) error {
-		res, err := tx.ExecContext(ctx, `UPDATE audit SET result = ?, after_xml = ?, error = ?, duration_ns = ?
-			WHERE id = ? AND result = 'pending'`, result, after, errMsg, int64(d), id)
+	return s.write(ctx, "finishing audit entry", func(ctx context.Context, tx sqlTx) error {
+		res, err := tx.ExecContext(ctx, sqlFinishAudit, result, after, errMsg, int64(d), id)
 		if err != nil {
 			return err
 		}
@@ -142,7 +154,7 @@ func (s *Store) FinishAudit(ctx context.Context, id int64, result, after, errMsg
 			return fmt.Errorf("%w: %d is %s", ErrAuditFinished, id, r)
 		}
 		var target string
-		if err := tx.QueryRowContext(ctx, `SELECT target FROM audit WHERE id = ?`, id).Scan(&target); err != nil {
+		if err := tx.QueryRowContext(ctx, sqlAuditTarget, id).Scan(&target); err != nil {
 			return err
 		}
 		e := AuditEntry{ID: id, Result: result, After: after, Error: errMsg, Duration: d}
@@ -158,7 +170,7 @@ func (s *Store) FinishAudit(ctx context.Context, id int64, result, after, errMsg
 
 // auditColumns is the column list scanAudit expects.
 const auditColumns = `id, time_ns, actor, client_addr, request_id, uri, action, target,
-	before_xml, after_xml, result, error, duration_ns`
+	before_xml, after_xml, result, error, duration_ns, note`
 
 type rowScanner interface{ Scan(dest ...any) error }
 
@@ -166,7 +178,7 @@ func scanAudit(r rowScanner) (AuditEntry, error) {
 	var e AuditEntry
 	var ns, dur int64
 	err := r.Scan(&e.ID, &ns, &e.Actor, &e.ClientAddr, &e.RequestID, &e.URI, &e.Action, &e.Target,
-		&e.Before, &e.After, &e.Result, &e.Error, &dur)
+		&e.Before, &e.After, &e.Result, &e.Error, &dur, &e.Note)
 	e.Time, e.Duration = timeFromNS(ns), timeDuration(dur)
 	return e, err
 }
@@ -212,16 +224,15 @@ func (s *Store) AuditEntries(ctx context.Context, q AuditQuery) ([]AuditEntry, e
 
 // auditWhere turns q's filters into a WHERE clause. A time range becomes an ID range (times
 // never decrease with the ID), found with two probes of the time index, so that filtered pages
-// keep walking a filter's index in ID order instead of sorting everything in the range. empty
-// reports a range that holds no row at all.
+// keep walking a filter's index in ID order instead of sorting everything in the range. The
+// cursor and the range are folded into one lower and one upper ID bound: SQLite uses at most one
+// bound of each side on the rowid, and a walk down from a cursor far above the range's end would
+// otherwise read every row in between. empty reports a selection that holds no row at all.
 func (s *Store) auditWhere(ctx context.Context, q AuditQuery) (where string, args []any, empty bool, err error) {
 	var conds []string
 	add := func(cond string, v any) {
 		conds = append(conds, cond)
 		args = append(args, v)
-	}
-	if q.BeforeID > 0 {
-		add("id < ?", q.BeforeID)
 	}
 	for _, f := range []struct{ col, v string }{
 		{"target", q.Target}, {"action", q.Action}, {"actor", q.Actor}, {"result", q.Result}, {"domain", q.Domain},
@@ -230,28 +241,43 @@ func (s *Store) auditWhere(ctx context.Context, q AuditQuery) (where string, arg
 			add(f.col+" = ?", f.v)
 		}
 	}
+	var lo, hi int64 = 0, -1 // hi -1: no upper bound
+	if q.BeforeID > 0 {
+		hi = q.BeforeID - 1
+	}
 	if !q.Since.IsZero() {
-		var lo int64
+		var first int64
 		err := s.r.QueryRowContext(ctx, `SELECT id FROM audit WHERE time_ns >= ? ORDER BY time_ns, id LIMIT 1`,
-			q.Since.UnixNano()).Scan(&lo)
+			q.Since.UnixNano()).Scan(&first)
 		if errors.Is(err, sql.ErrNoRows) {
 			return "", nil, true, nil
 		}
 		if err != nil {
 			return "", nil, false, fmt.Errorf("store: reading audit history: %w", err)
 		}
-		add("id >= ?", lo)
+		lo = first
 	}
 	if !q.Until.IsZero() {
-		var hi int64
+		var last int64
 		err := s.r.QueryRowContext(ctx, `SELECT id FROM audit WHERE time_ns < ? ORDER BY time_ns DESC, id DESC LIMIT 1`,
-			q.Until.UnixNano()).Scan(&hi)
+			q.Until.UnixNano()).Scan(&last)
 		if errors.Is(err, sql.ErrNoRows) {
 			return "", nil, true, nil
 		}
 		if err != nil {
 			return "", nil, false, fmt.Errorf("store: reading audit history: %w", err)
 		}
+		if hi < 0 || last < hi {
+			hi = last
+		}
+	}
+	if hi >= 0 && hi < max(lo, 1) {
+		return "", nil, true, nil
+	}
+	if lo > 0 {
+		add("id >= ?", lo)
+	}
+	if hi >= 0 {
 		add("id <= ?", hi)
 	}
 	if len(conds) == 0 {

@@ -16,7 +16,9 @@ package store
 // where kind is "begin" or "finish", and every field is encoded canonically: an integer as 8
 // bytes big-endian (two's complement), a string as its byte length (8 bytes big-endian)
 // followed by its bytes. begin fields: id, time_ns, actor, client_addr, request_id, uri, action,
-// target, before_xml. finish fields: id, result, after_xml, error, duration_ns.
+// target, before_xml, then note only when it is not empty (schema step 6 added it; rows
+// written before have none, and their hashes stay what they were). finish fields: id, result,
+// after_xml, error, duration_ns.
 //
 // VerifyChain recomputes every event from the row as it is now, so it detects an edited field
 // (the covering event's hash differs), a deleted or reordered event (its successor's prev_hash
@@ -80,6 +82,9 @@ func eventHash(prev []byte, kind string, e *AuditEntry) []byte {
 		w.str(e.Action)
 		w.str(e.Target)
 		w.str(e.Before)
+		if e.Note != "" {
+			w.str(e.Note)
+		}
 	case eventFinish:
 		w.str(e.Result)
 		w.str(e.After)
@@ -91,11 +96,11 @@ func eventHash(prev []byte, kind string, e *AuditEntry) []byte {
 
 // chainHead is the hash the next event chains to: the newest event's, else the archive anchor's,
 // else genesis.
-func chainHead(ctx context.Context, tx *sql.Tx) ([]byte, error) {
+func chainHead(ctx context.Context, tx sqlTx) ([]byte, error) {
 	var h []byte
-	err := tx.QueryRowContext(ctx, `SELECT hash FROM audit_chain ORDER BY seq DESC LIMIT 1`).Scan(&h)
+	err := tx.QueryRowContext(ctx, sqlChainHead).Scan(&h)
 	if errors.Is(err, sql.ErrNoRows) {
-		err = tx.QueryRowContext(ctx, `SELECT hash FROM audit_anchor WHERE id = 1`).Scan(&h)
+		err = tx.QueryRowContext(ctx, sqlAnchorHash).Scan(&h)
 		if errors.Is(err, sql.ErrNoRows) {
 			return genesis, nil
 		}
@@ -104,26 +109,38 @@ func chainHead(ctx context.Context, tx *sql.Tx) ([]byte, error) {
 }
 
 // appendEvent chains the kind event of row e (as written in this transaction).
-func appendEvent(ctx context.Context, tx *sql.Tx, kind string, e *AuditEntry) error {
+func appendEvent(ctx context.Context, tx sqlTx, kind string, e *AuditEntry) error {
 	prev, err := chainHead(ctx, tx)
 	if err != nil {
 		return err
 	}
-	_, err = tx.ExecContext(ctx, `INSERT INTO audit_chain (audit_id, event, prev_hash, hash) VALUES (?, ?, ?, ?)`,
-		e.ID, kind, prev, eventHash(prev, kind, e))
+	_, err = tx.ExecContext(ctx, sqlAppendEvent, e.ID, kind, prev, eventHash(prev, kind, e))
 	return err
 }
 
+// The chain's statements of every audit write, prepared once by the writer (writer.go).
+const (
+	sqlChainHead   = `SELECT hash FROM audit_chain ORDER BY seq DESC LIMIT 1`
+	sqlAnchorHash  = `SELECT hash FROM audit_anchor WHERE id = 1`
+	sqlAppendEvent = `INSERT INTO audit_chain (audit_id, event, prev_hash, hash) VALUES (?, ?, ?, ?)`
+)
+
 // chainExistingRows chains the rows written before the chain existed (schema step 2), in ID
-// order: each row's begin event, then its finish event when it has one.
+// order: each row's begin event, then its finish event when it has one. It reads the columns
+// the table had at step 2, not today's.
 func chainExistingRows(ctx context.Context, tx *sql.Tx) error {
-	rows, err := tx.QueryContext(ctx, `SELECT `+auditColumns+` FROM audit ORDER BY id`)
+	rows, err := tx.QueryContext(ctx, `SELECT id, time_ns, actor, client_addr, request_id, uri, action, target,
+		before_xml, after_xml, result, error, duration_ns FROM audit ORDER BY id`)
 	if err != nil {
 		return err
 	}
 	var all []AuditEntry
 	for rows.Next() {
-		e, err := scanAudit(rows)
+		var e AuditEntry
+		var ns, dur int64
+		err := rows.Scan(&e.ID, &ns, &e.Actor, &e.ClientAddr, &e.RequestID, &e.URI, &e.Action, &e.Target,
+			&e.Before, &e.After, &e.Result, &e.Error, &dur)
+		e.Time, e.Duration = timeFromNS(ns), timeDuration(dur)
 		if err != nil {
 			rows.Close()
 			return err
@@ -162,6 +179,11 @@ type VerifyResult struct {
 	Reason        string // what is wrong there, for a person
 	Head          string // hex hash of the newest event: record it elsewhere to detect a rewritten chain
 	AnchorSeq     int64  // the archive anchor the chain starts from (0: from the beginning)
+	// The anchor's hash (hex), and how many rows were archived where: the archive file's own
+	// verification must end at this hash (its Head), which links the two.
+	AnchorHash   string
+	ArchivedRows int64
+	ArchivePath  string
 }
 
 // VerifyChain recomputes the hash chain over the whole history in this file, from the archive
@@ -180,8 +202,8 @@ func (s *Store) VerifyChain(ctx context.Context) (VerifyResult, error) {
 	return res, nil
 }
 
-// verifyChain walks the chain in tx's database: from the anchor when anchored (the live
-// database), from genesis otherwise (an archive file).
+// verifyChain walks the chain in tx's database: from its anchor when anchored and it has one
+// (rows were archived from it, or it is an archive made after an earlier one), else from genesis.
 func verifyChain(ctx context.Context, tx *sql.Tx, anchored bool) (VerifyResult, error) {
 	var res VerifyResult
 	prev, nextSeq := genesis, int64(1)
@@ -192,10 +214,11 @@ func verifyChain(ctx context.Context, tx *sql.Tx, anchored bool) (VerifyResult, 
 	if anchored {
 		var anchor []byte
 		var seq int64
-		err := tx.QueryRowContext(ctx, `SELECT seq, hash FROM audit_anchor WHERE id = 1`).Scan(&seq, &anchor)
+		err := tx.QueryRowContext(ctx, `SELECT seq, hash, archived_rows, archive_path FROM audit_anchor WHERE id = 1`).
+			Scan(&seq, &anchor, &res.ArchivedRows, &res.ArchivePath)
 		switch {
 		case err == nil:
-			prev, nextSeq, res.AnchorSeq = anchor, seq+1, seq
+			prev, nextSeq, res.AnchorSeq, res.AnchorHash = anchor, seq+1, seq, hex.EncodeToString(anchor)
 		case !errors.Is(err, sql.ErrNoRows):
 			return res, err
 		}
@@ -203,8 +226,10 @@ func verifyChain(ctx context.Context, tx *sql.Tx, anchored bool) (VerifyResult, 
 
 	rows, err := tx.QueryContext(ctx, `SELECT c.seq, c.audit_id, c.event, c.prev_hash, c.hash, a.id IS NOT NULL,
 		coalesce(a.time_ns, 0), coalesce(a.actor, ''), coalesce(a.client_addr, ''), coalesce(a.request_id, ''),
-		coalesce(a.uri, ''), coalesce(a.action, ''), coalesce(a.target, ''), coalesce(a.before_xml, ''),
-		coalesce(a.after_xml, ''), coalesce(a.result, ''), coalesce(a.error, ''), coalesce(a.duration_ns, 0)
+		coalesce(a.uri, ''), coalesce(a.action, ''), coalesce(a.target, ''),
+		CASE c.event WHEN 'begin' THEN coalesce(a.before_xml, '') ELSE '' END,
+		CASE c.event WHEN 'finish' THEN coalesce(a.after_xml, '') ELSE '' END,
+		coalesce(a.result, ''), coalesce(a.error, ''), coalesce(a.duration_ns, 0), coalesce(a.note, '')
 		FROM audit_chain c LEFT JOIN audit a ON a.id = c.audit_id ORDER BY c.seq`)
 	if err != nil {
 		return res, err
@@ -219,7 +244,7 @@ func verifyChain(ctx context.Context, tx *sql.Tx, anchored bool) (VerifyResult, 
 		var e AuditEntry
 		var ns, dur int64
 		if err := rows.Scan(&seq, &e.ID, &kind, &ph, &h, &exists, &ns, &e.Actor, &e.ClientAddr, &e.RequestID,
-			&e.URI, &e.Action, &e.Target, &e.Before, &e.After, &e.Result, &e.Error, &dur); err != nil {
+			&e.URI, &e.Action, &e.Target, &e.Before, &e.After, &e.Result, &e.Error, &dur, &e.Note); err != nil {
 			return res, err
 		}
 		e.Time, e.Duration = timeFromNS(ns), timeDuration(dur)

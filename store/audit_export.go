@@ -55,7 +55,7 @@ func (s *Store) AuditRows(ctx context.Context, q AuditQuery) iter.Seq2[AuditEntr
 
 // csvHeader is the first line of ExportCSV.
 var csvHeader = []string{"id", "time", "actor", "client_addr", "request_id", "uri", "action", "target",
-	"result", "error", "duration_ms", "before", "after"}
+	"result", "error", "duration_ms", "before", "after", "note"}
 
 // ExportCSV writes the rows q selects (see AuditRows) as CSV with a header line and returns how
 // many rows it wrote. Times are RFC 3339 in UTC. A text cell that a spreadsheet would run as a
@@ -75,7 +75,7 @@ func (s *Store) ExportCSV(ctx context.Context, w io.Writer, q AuditQuery) (int, 
 			csvText(e.Actor), csvText(e.ClientAddr), csvText(e.RequestID), csvText(e.URI), csvText(e.Action),
 			csvText(e.Target), e.Result, csvText(e.Error),
 			strconv.FormatFloat(float64(e.Duration)/float64(time.Millisecond), 'f', -1, 64),
-			csvText(e.Before), csvText(e.After)}
+			csvText(e.Before), csvText(e.After), csvText(e.Note)}
 		if err := cw.Write(rec); err != nil {
 			return n, fmt.Errorf("store: exporting CSV: %w", err)
 		}
@@ -111,6 +111,7 @@ type ExportedEntry struct {
 	Result     string    `json:"result"`
 	Error      string    `json:"error"`
 	DurationNS int64     `json:"duration_ns"`
+	Note       string    `json:"note,omitempty"`
 }
 
 // ExportJSONL writes the rows q selects (see AuditRows) as JSON Lines, one ExportedEntry per
@@ -126,7 +127,7 @@ func (s *Store) ExportJSONL(ctx context.Context, w io.Writer, q AuditQuery) (int
 		}
 		if err := enc.Encode(ExportedEntry{ID: e.ID, Time: e.Time, Actor: e.Actor, ClientAddr: e.ClientAddr,
 			RequestID: e.RequestID, URI: e.URI, Action: e.Action, Target: e.Target, Before: e.Before,
-			After: e.After, Result: e.Result, Error: e.Error, DurationNS: int64(e.Duration)}); err != nil {
+			After: e.After, Result: e.Result, Error: e.Error, DurationNS: int64(e.Duration), Note: e.Note}); err != nil {
 			return n, fmt.Errorf("store: exporting JSON Lines: %w", err)
 		}
 		n++

@@ -326,3 +326,34 @@ func TestTimeline(t *testing.T) {
 		t.Error("a timeline of nothing succeeded")
 	}
 }
+
+// TestAuditCursorAndRange: the cursor and the time range fold into one ID range, whichever is
+// tighter, and a cursor below the range's start selects nothing.
+func TestAuditCursorAndRange(t *testing.T) {
+	ctx := context.Background()
+	s := openTest(t)
+	start := time.Date(2024, 1, 1, 0, 0, 0, 0, time.UTC)
+	seedHistory(t, s, start, 20) // row i+1 at minute i
+	ids := func(q AuditQuery) []int64 {
+		page, err := s.AuditEntries(ctx, q)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var out []int64
+		for _, e := range page {
+			out = append(out, e.ID)
+		}
+		return out
+	}
+	rng := AuditQuery{Since: start.Add(5 * time.Minute), Until: start.Add(10 * time.Minute)} // rows 6..10
+	for _, tt := range []struct {
+		before int64
+		want   []int64
+	}{{0, []int64{10, 9, 8, 7, 6}}, {19, []int64{10, 9, 8, 7, 6}}, {8, []int64{7, 6}}, {6, nil}, {1, nil}} {
+		q := rng
+		q.BeforeID = tt.before
+		if got := ids(q); !slices.Equal(got, tt.want) {
+			t.Errorf("before %d: %v, want %v", tt.before, got, tt.want)
+		}
+	}
+}

@@ -54,19 +54,48 @@ func (s *Store) SetLastKnown(ctx context.Context, target, xml string) error {
 	if target == "" {
 		return errors.New("store: last known XML needs a target")
 	}
-	return s.write(ctx, "recording the last known XML of "+target, func(ctx context.Context, tx *sql.Tx) error {
+	return s.write(ctx, "recording the last known XML of "+target, func(ctx context.Context, tx sqlTx) error {
 		return setLastKnown(ctx, tx, target, xml, 0)
 	})
 }
 
 // setLastKnown upserts the row; auditID 0 means "not from a change".
-func setLastKnown(ctx context.Context, tx *sql.Tx, target, xml string, auditID int64) error {
+func setLastKnown(ctx context.Context, tx sqlTx, target, xml string, auditID int64) error {
 	var id sql.NullInt64
 	if auditID != 0 {
 		id = sql.NullInt64{Int64: auditID, Valid: true}
 	}
-	_, err := tx.ExecContext(ctx, `INSERT INTO last_known (target, xml, audit_id, updated_ns) VALUES (?, ?, ?, ?)
-		ON CONFLICT (target) DO UPDATE SET xml = excluded.xml, audit_id = excluded.audit_id, updated_ns = excluded.updated_ns`,
-		target, xml, id, time.Now().UnixNano())
+	_, err := tx.ExecContext(ctx, sqlSetLastKnown, target, xml, id, time.Now().UnixNano())
 	return err
+}
+
+// sqlSetLastKnown runs with every successful change; the writer prepares it once (writer.go).
+const sqlSetLastKnown = `INSERT INTO last_known (target, xml, audit_id, updated_ns) VALUES (?, ?, ?, ?)
+	ON CONFLICT (target) DO UPDATE SET xml = excluded.xml, audit_id = excluded.audit_id, updated_ns = excluded.updated_ns`
+
+// BaselineLastKnown records the XML of targets seen for the first time, in one transaction:
+// each becomes its target's last known XML only when nothing is known of the target yet, so a
+// baseline taken from a read that raced a change never overwrites what that change recorded.
+func (s *Store) BaselineLastKnown(ctx context.Context, seen map[string]string) error {
+	if len(seen) == 0 {
+		return nil
+	}
+	return s.write(ctx, "recording first sightings", func(ctx context.Context, tx sqlTx) error {
+		st, err := tx.PrepareContext(ctx, `INSERT INTO last_known (target, xml, audit_id, updated_ns)
+			VALUES (?, ?, NULL, ?) ON CONFLICT (target) DO NOTHING`)
+		if err != nil {
+			return err
+		}
+		defer st.Close()
+		now := time.Now().UnixNano()
+		for target, xml := range seen {
+			if target == "" {
+				return errors.New("store: last known XML needs a target")
+			}
+			if _, err := st.ExecContext(ctx, target, xml, now); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
 }

@@ -55,7 +55,7 @@ func (s *Store) CreateSession(ctx context.Context, userID int64, ttl time.Durati
 		return "", Session{}, err
 	}
 	now := time.Now().UTC()
-	err = s.write(ctx, "creating session", func(ctx context.Context, tx *sql.Tx) error {
+	err = s.write(ctx, "creating session", func(ctx context.Context, tx sqlTx) error {
 		// Sessions past their end are of no use to anyone: drop them while writing anyway.
 		if _, err := tx.ExecContext(ctx, `DELETE FROM sessions WHERE expires_ns < ?`, now.UnixNano()); err != nil {
 			return err
@@ -96,7 +96,7 @@ func (s *Store) Session(ctx context.Context, id string, idle time.Duration) (Ses
 		return Session{}, ErrSessionExpired
 	}
 	if now.Sub(sess.LastSeen) > touchEvery && s.roErr == nil {
-		_ = s.write(ctx, "refreshing session", func(ctx context.Context, tx *sql.Tx) error {
+		_ = s.write(ctx, "refreshing session", func(ctx context.Context, tx sqlTx) error {
 			_, err := tx.ExecContext(ctx, `UPDATE sessions SET last_seen_ns = ? WHERE id_hash = ?`, now.UnixNano(), tokenHash(id))
 			return err
 		})
@@ -106,7 +106,7 @@ func (s *Store) Session(ctx context.Context, id string, idle time.Duration) (Ses
 
 // DeleteSession ends a session (logout). An unknown ID is not an error.
 func (s *Store) DeleteSession(ctx context.Context, id string) error {
-	return s.write(ctx, "deleting session", func(ctx context.Context, tx *sql.Tx) error {
+	return s.write(ctx, "deleting session", func(ctx context.Context, tx sqlTx) error {
 		_, err := tx.ExecContext(ctx, `DELETE FROM sessions WHERE id_hash = ?`, tokenHash(id))
 		return err
 	})

@@ -43,7 +43,7 @@ func (s *Store) CreateToken(ctx context.Context, user, name string) (Token, stri
 	}
 	secret = TokenPrefix + secret
 	t := Token{User: u.Name, Name: name, Created: time.Now().UTC()}
-	err = s.write(ctx, "creating API token", func(ctx context.Context, tx *sql.Tx) error {
+	err = s.write(ctx, "creating API token", func(ctx context.Context, tx sqlTx) error {
 		res, err := tx.ExecContext(ctx, `INSERT INTO api_tokens (user_id, name, hash, created_ns) VALUES (?, ?, ?, ?)`,
 			u.ID, name, tokenHash(secret), t.Created.UnixNano())
 		if err != nil {
@@ -78,7 +78,7 @@ func (s *Store) TokenUser(ctx context.Context, token string) (User, error) {
 	u.Created = timeFromNS(created)
 	now := time.Now()
 	if now.Sub(timeFromNS(used)) > touchEvery && s.roErr == nil {
-		_ = s.write(ctx, "recording API token use", func(ctx context.Context, tx *sql.Tx) error {
+		_ = s.write(ctx, "recording API token use", func(ctx context.Context, tx sqlTx) error {
 			_, err := tx.ExecContext(ctx, `UPDATE api_tokens SET last_used_ns = ? WHERE id = ?`, now.UnixNano(), id)
 			return err
 		})
@@ -115,7 +115,7 @@ func (s *Store) Tokens(ctx context.Context) ([]Token, error) {
 
 // RevokeToken revokes the token with this ID; ErrNotFound when there is none.
 func (s *Store) RevokeToken(ctx context.Context, id int64) error {
-	return s.write(ctx, "revoking API token", func(ctx context.Context, tx *sql.Tx) error {
+	return s.write(ctx, "revoking API token", func(ctx context.Context, tx sqlTx) error {
 		res, err := tx.ExecContext(ctx, `UPDATE api_tokens SET revoked_ns = ? WHERE id = ? AND revoked_ns = 0`, time.Now().UnixNano(), id)
 		if err != nil {
 			return err

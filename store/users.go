@@ -84,7 +84,7 @@ func (s *Store) createUser(ctx context.Context, name, role, password string, onl
 		return User{}, err
 	}
 	u := User{Name: name, Role: role, Created: time.Now().UTC()}
-	err = s.write(ctx, "creating user", func(ctx context.Context, tx *sql.Tx) error {
+	err = s.write(ctx, "creating user", func(ctx context.Context, tx sqlTx) error {
 		if onlyFirst {
 			var n int
 			if err := tx.QueryRowContext(ctx, `SELECT count(*) FROM users`).Scan(&n); err != nil {
@@ -189,7 +189,7 @@ func (s *Store) Authenticate(ctx context.Context, name, password string) (User, 
 
 // DeleteUser removes a user with their sessions and tokens; ErrNotFound when there is none.
 func (s *Store) DeleteUser(ctx context.Context, name string) error {
-	return s.write(ctx, "deleting user", func(ctx context.Context, tx *sql.Tx) error {
+	return s.write(ctx, "deleting user", func(ctx context.Context, tx sqlTx) error {
 		res, err := tx.ExecContext(ctx, `DELETE FROM users WHERE name = ?`, name)
 		if err != nil {
 			return err

@@ -2,8 +2,6 @@
 // one view-model struct per page. Views receive view models; they never call store or libvirtx.
 package views
 
-import "time"
-
 // Meta is what every page's frame shows.
 type Meta struct {
 	Title      string
@@ -168,30 +166,6 @@ type BindingList struct {
 	Filters  []string
 	Form     BindingForm
 	Error    string
-}
-
-// AuditRow is one entry of the history.
-type AuditRow struct {
-	ID         int64
-	Time       time.Time
-	Actor      string
-	ClientAddr string
-	Action     string
-	Target     string
-	URI        string
-	Before     string
-	After      string
-	Result     string
-	Error      string
-	Duration   time.Duration
-}
-
-// AuditList is the audit history page.
-type AuditList struct {
-	Meta    Meta
-	Entries []AuditRow
-	NextID  int64 // keyset cursor for the next (older) page, 0 when none
-	Error   string
 }
 
 // ErrorPage is a full-page error.

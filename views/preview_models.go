@@ -145,11 +145,11 @@ type PortDrift struct {
 type TableDiff struct {
 	Name  string
 	Tool  string
-	Lines []DiffLine
+	Lines []TableDiffLine
 }
 
-// DiffLine is one line of a diff: Op ' ' both, '-' predicted only, '+' host only.
-type DiffLine struct {
+// TableDiffLine is one line of a table diff: Op ' ' both, '-' predicted only, '+' host only.
+type TableDiffLine struct {
 	Op   string
 	Text string
 }

@@ -5,6 +5,8 @@ import (
 	"time"
 
 	"github.com/labstack/echo/v4"
+
+	"github.com/nwfilter-web/nwfilter-web/store"
 )
 
 type apiAuditEntry struct {
@@ -21,11 +23,20 @@ type apiAuditEntry struct {
 	Result     string    `json:"result"`
 	Error      string    `json:"error,omitempty"`
 	DurationMS float64   `json:"duration_ms"`
+	Note       string    `json:"note,omitempty"`
+	Diff       string    `json:"diff,omitempty"` // unified diff of before -> after (one entry only)
 }
 
-// apiListAudit is GET /api/v1/audit: newest first; ?before=ID continues, next is the cursor.
+func toAPIAuditEntry(e store.AuditEntry) apiAuditEntry {
+	return apiAuditEntry{ID: e.ID, Time: e.Time, Actor: e.Actor, ClientAddr: e.ClientAddr,
+		RequestID: e.RequestID, URI: e.URI, Action: e.Action, Target: e.Target, Before: e.Before, After: e.After,
+		Result: e.Result, Error: e.Error, DurationMS: float64(e.Duration.Microseconds()) / 1000, Note: e.Note}
+}
+
+// apiListAudit is GET /api/v1/audit: newest first, filtered like the history page (target,
+// actor, action, result, domain, since, until); ?before=ID continues, next is the cursor.
 func (s *Server) apiListAudit(c echo.Context) error {
-	q, err := auditQuery(c)
+	q, _, err := auditQuery(c, auditPageSize)
 	if err != nil {
 		return err
 	}
@@ -38,9 +49,18 @@ func (s *Server) apiListAudit(c echo.Context) error {
 		Next    int64           `json:"next,omitempty"`
 	}{Entries: []apiAuditEntry{}, Next: nextCursor(entries, q.Limit)}
 	for _, e := range entries {
-		out.Entries = append(out.Entries, apiAuditEntry{ID: e.ID, Time: e.Time, Actor: e.Actor, ClientAddr: e.ClientAddr,
-			RequestID: e.RequestID, URI: e.URI, Action: e.Action, Target: e.Target, Before: e.Before, After: e.After,
-			Result: e.Result, Error: e.Error, DurationMS: float64(e.Duration.Microseconds()) / 1000})
+		out.Entries = append(out.Entries, toAPIAuditEntry(e))
 	}
+	return c.JSON(http.StatusOK, out)
+}
+
+// apiGetAuditEntry is GET /api/v1/audit/{id}: one entry with the unified diff of its change.
+func (s *Server) apiGetAuditEntry(c echo.Context) error {
+	e, err := s.auditEntryParam(c)
+	if err != nil {
+		return err
+	}
+	out := toAPIAuditEntry(e)
+	out.Diff = unifiedText(lineDiff(e.Before, e.After))
 	return c.JSON(http.StatusOK, out)
 }

@@ -33,6 +33,7 @@ func (s *Server) apiListDomains(c echo.Context) error {
 	if err != nil {
 		return err
 	}
+	s.noticeNICs(ctx, "noticed when the VMs were read")
 	out := []apiDomain{}
 	for _, d := range ds {
 		ad := apiDomain{Name: d.Name, UUID: d.UUID, State: d.State, Active: d.Active, Interfaces: []apiInterface{}}

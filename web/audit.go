@@ -21,6 +21,15 @@ const (
 	actDomainStop     = "domain.stop"
 	actBindingCreate  = "binding.create"
 	actBindingDelete  = "binding.delete"
+
+	// Restoring a version from the history (audit_rollback.go).
+	actFilterRollback  = "filter.rollback"
+	actNICRollback     = "nic.filterref.rollback"
+	actBindingRollback = "binding.rollback"
+
+	// Changes made outside nwfilter-web, noticed afterwards (audit_outside.go).
+	actFilterOutside = "filter.changed-outside"
+	actNICOutside    = "nic.changed-outside"
 )
 
 // change is one mutation of libvirt state to be audited.
@@ -32,20 +41,34 @@ type change struct {
 	before func(ctx context.Context) (string, error)
 	// do makes the change and returns the target's XML after it ("" when it no longer exists).
 	do func(ctx context.Context) (string, error)
+	// note is recorded with the row (AuditEntry.Note), e.g. which entry a rollback restores.
+	note string
 }
 
 // apply records the change before calling libvirt and completes the record after, so that a
 // crash in between leaves a visible "outcome unknown" row rather than an unrecorded change.
 // When the record cannot be written, nothing is sent to libvirt.
 func (s *Server) apply(c echo.Context, ch change) error {
+	_, err := s.applyID(c, ch)
+	return err
+}
+
+// applyID is apply, also returning the ID of the entry it wrote (0 when none was written).
+func (s *Server) applyID(c echo.Context, ch change) (int64, error) {
 	ctx, cancel := s.ctx(c)
 	defer cancel()
+	// Checks for changes made outside hold off while this one is under way (audit_outside.go).
+	s.audit.changeStarted()
+	defer s.audit.changeEnded()
 	var before string
 	var beforeErr error
 	if ch.before != nil {
 		before, beforeErr = ch.before(ctx)
 		if isNotFound(beforeErr) {
 			before, beforeErr = "", nil
+		}
+		if beforeErr == nil {
+			s.noticeBefore(ctx, ch.target, before)
 		}
 	}
 	start := time.Now()
@@ -59,9 +82,10 @@ func (s *Server) apply(c echo.Context, ch change) error {
 		Target:     ch.target,
 		Before:     before,
 		Result:     store.ResultPending,
+		Note:       ch.note,
 	})
 	if err != nil {
-		return errStore{err}
+		return 0, errStore{err}
 	}
 	after, err := "", beforeErr
 	if err == nil {
@@ -76,7 +100,7 @@ func (s *Server) apply(c echo.Context, ch change) error {
 	if ferr := s.st.FinishAudit(context.WithoutCancel(ctx), id, result, after, msg, time.Since(start)); ferr != nil {
 		s.log.Error("completing audit record", "id", id, "err", ferr)
 	}
-	return err
+	return id, err
 }
 
 func isNotFound(err error) bool {

@@ -15,6 +15,7 @@ func (s *Server) listDomains(c echo.Context) error {
 	if err != nil {
 		return err
 	}
+	s.noticeNICs(ctx, "noticed when the VMs were read")
 	p := views.DomainList{Meta: s.meta(c, "Virtual machines", "domains"), Filters: inv.filterNames()}
 	for _, d := range inv.domains {
 		row := views.DomainRow{Name: d.Name, State: d.State, Active: d.Active}

@@ -126,7 +126,7 @@ func driftView(pp portPrediction) *views.PortDrift {
 		}
 		td := views.TableDiff{Name: name, Tool: saveTool(name)}
 		for _, l := range lines {
-			td.Lines = append(td.Lines, views.DiffLine{Op: string(l.Op), Text: l.Text})
+			td.Lines = append(td.Lines, views.TableDiffLine{Op: string(l.Op), Text: l.Text})
 		}
 		d.Diffs = append(d.Diffs, td)
 	}

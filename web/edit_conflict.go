@@ -12,6 +12,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"github.com/nwfilter-web/nwfilter-web/libvirtx"
+	"github.com/nwfilter-web/nwfilter-web/nwfilter"
 	"github.com/nwfilter-web/nwfilter-web/store"
 )
 
@@ -95,7 +96,7 @@ func (s *Server) apiEditConflict(c echo.Context, ce *errEditConflict, expect, se
 		if !ok {
 			base = sent // the client's version is not in the history: show theirs against the current one
 		}
-		out.Diff = lineDiff(base, ce.current)
+		out.Diff = textDiff(base, ce.current)
 	}
 	return c.JSON(http.StatusPreconditionFailed, out)
 }
@@ -116,46 +117,5 @@ func (s *Server) knownVersion(ctx context.Context, name, digest string) (string,
 	return "", false
 }
 
-// lineDiff is a line diff from a to b ("- " removed, "+ " added, "  " kept), by longest common
-// subsequence; filters are small, and a pair too large for that is shown whole.
-func lineDiff(a, b string) string {
-	x, y := strings.Split(strings.TrimRight(a, "\n"), "\n"), strings.Split(strings.TrimRight(b, "\n"), "\n")
-	var out strings.Builder
-	if len(x)*len(y) > 4_000_000 {
-		for _, l := range x {
-			out.WriteString("- " + l + "\n")
-		}
-		for _, l := range y {
-			out.WriteString("+ " + l + "\n")
-		}
-		return out.String()
-	}
-	lcs := make([][]int, len(x)+1)
-	for i := range lcs {
-		lcs[i] = make([]int, len(y)+1)
-	}
-	for i := len(x) - 1; i >= 0; i-- {
-		for j := len(y) - 1; j >= 0; j-- {
-			if x[i] == y[j] {
-				lcs[i][j] = lcs[i+1][j+1] + 1
-			} else {
-				lcs[i][j] = max(lcs[i+1][j], lcs[i][j+1])
-			}
-		}
-	}
-	i, j := 0, 0
-	for i < len(x) || j < len(y) {
-		switch {
-		case i < len(x) && j < len(y) && x[i] == y[j]:
-			out.WriteString("  " + x[i] + "\n")
-			i, j = i+1, j+1
-		case j < len(y) && (i == len(x) || lcs[i][j+1] >= lcs[i+1][j]):
-			out.WriteString("+ " + y[j] + "\n")
-			j++
-		default:
-			out.WriteString("- " + x[i] + "\n")
-			i++
-		}
-	}
-	return out.String()
-}
+// textDiff is a line diff from a to b as text ("- " removed, "+ " added, "  " kept).
+func textDiff(a, b string) string { return nwfilter.FormatDiff(nwfilter.Diff(a, b)) }

@@ -79,7 +79,7 @@ func (s *Server) saveFilterForm(c echo.Context, name string) error {
 		var ce *errEditConflict
 		if errors.As(err, &ce) && !ce.gone {
 			// Show what changed meanwhile; saving again now replaces the current version.
-			p.Conflict, p.Base, p.Digest = lineDiff(p.Base, ce.current), ce.current, xmlDigest(ce.current)
+			p.Conflict, p.Base, p.Digest = textDiff(p.Base, ce.current), ce.current, xmlDigest(ce.current)
 		}
 		return s.renderStatus(c, status, views.FilterEditView(p))
 	}

@@ -24,6 +24,7 @@ func (s *Server) loadInventory(ctx context.Context) (*inventory, error) {
 	if err != nil {
 		return nil, err
 	}
+	s.noticeFilters(ctx, fs, "noticed when the filters were read")
 	ds, err := s.lv.Domains(ctx)
 	if err != nil {
 		return nil, err

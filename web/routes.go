@@ -82,8 +82,17 @@ func (s *Server) routes(e *echo.Echo) {
 		e.POST("/bindings/:dev/delete", s.deleteBinding),
 	)
 
-	// Audit history.
+	// Audit history (issue 5): the filtered history, one entry with its diff, rollback with a
+	// preview, export, the chain's status, and the timelines of a filter and of a VM.
 	e.GET("/audit", s.listAudit)
+	e.GET("/audit/export", s.exportAudit)
+	e.GET("/audit/chain", s.showChain)
+	e.POST("/audit/verify", s.verifyChain)
+	e.GET("/audit/:id", s.showAuditEntry)
+	e.GET("/audit/:id/rollback", s.previewRollback)
+	e.POST("/audit/:id/rollback", s.doRollback)
+	e.GET("/filters/:name/history", s.filterTimeline)
+	e.GET("/domains/:name/history", s.domainTimeline)
 
 	// Preview: the chains libvirt would make of filter XML on a port, as the editor's text
 	// changes (a fragment for views.PreviewPanelView; nothing is defined, the host untouched).
@@ -114,4 +123,11 @@ func (s *Server) routes(e *echo.Echo) {
 
 	// JSON API: preview of filter XML on a port (XML body and ?dev=&mac=&param=, or JSON).
 	api.POST("/preview", s.apiPreviewFilter)
+
+	// Audit history API (issue 5).
+	api.GET("/audit/export", s.exportAudit)
+	api.GET("/audit/verify", s.apiVerifyChain)
+	api.GET("/audit/:id", s.apiGetAuditEntry)
+	api.GET("/audit/:id/rollback", s.apiRollbackPreview)
+	api.POST("/audit/:id/rollback", s.apiRollback)
 }

@@ -4,6 +4,7 @@ package web
 
 import (
 	"context"
+	"io"
 	"log/slog"
 	"net/http"
 	"sync"
@@ -33,6 +34,8 @@ type Libvirt interface {
 	BindingXML(ctx context.Context, portdev string) (string, error)
 	CreateBinding(ctx context.Context, b libvirtx.Binding) (string, error)
 	DeleteBinding(ctx context.Context, portdev string) error
+	// InterfacesXML is every NIC's XML by "domain/mac", for noticing changes made outside.
+	InterfacesXML(ctx context.Context) (map[string]string, error)
 }
 
 // AuditStore is what the web layer needs of the store.
@@ -40,6 +43,18 @@ type AuditStore interface {
 	BeginAudit(ctx context.Context, e store.AuditEntry) (int64, error)
 	FinishAudit(ctx context.Context, id int64, result, after, errMsg string, d time.Duration) error
 	AuditEntries(ctx context.Context, q store.AuditQuery) ([]store.AuditEntry, error)
+
+	// The history people can rely on (issue 5): entries and timelines, the baseline for
+	// changes made outside, tamper evidence and export.
+	AuditEntry(ctx context.Context, id int64) (store.AuditEntry, error)
+	Timeline(ctx context.Context, q store.AuditQuery) ([]store.AuditEntry, error)
+	LastKnown(ctx context.Context, target string) (string, error)
+	LastKnownAll(ctx context.Context) (map[string]string, error)
+	BaselineLastKnown(ctx context.Context, seen map[string]string) error
+	RecordOutsideChange(ctx context.Context, e store.AuditEntry) (int64, error)
+	VerifyChain(ctx context.Context) (store.VerifyResult, error)
+	ExportCSV(ctx context.Context, w io.Writer, q store.AuditQuery) (int, error)
+	ExportJSONL(ctx context.Context, w io.Writer, q store.AuditQuery) (int, error)
 }
 
 // Accounts is what the web layer needs of the account store (store.Store implements it): users,
@@ -96,6 +111,7 @@ type Server struct {
 	// filterMu makes "check the version the editor started from, then define" one step, so
 	// two editors saving at once cannot both pass the check (see defineFilter).
 	filterMu sync.Mutex
+	audit   auditState // changes in flight, changes made outside, the chain's status
 }
 
 // New builds the server and its route table.
