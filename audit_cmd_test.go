@@ -52,7 +52,6 @@ func historyDB(t *testing.T, start time.Time, n int) string {
 	return path
 }
 
-
 func TestAuditVerifyAndTamperWithSQLiteShell(t *testing.T) {
 	db := historyDB(t, time.Now().Add(-time.Hour), 5)
 	out, _, err := runCmd("audit", "verify", "--db", db)

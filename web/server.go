@@ -111,7 +111,7 @@ type Server struct {
 	// filterMu makes "check the version the editor started from, then define" one step, so
 	// two editors saving at once cannot both pass the check (see defineFilter).
 	filterMu sync.Mutex
-	audit   auditState // changes in flight, changes made outside, the chain's status
+	audit    auditState // changes in flight, changes made outside, the chain's status
 }
 
 // New builds the server and its route table.
