@@ -95,7 +95,7 @@ func Open(uri string, opts ...Option) (*Conn, error) {
 	if err != nil {
 		return nil, err
 	}
-	c.lastErr = unreachable("libvirt daemon at %s: not connected yet", uri)
+	c.lastErr = unreachable("not connected to the libvirt daemon at %s yet", uri)
 	go c.redial(nil)
 	return c, nil
 }
@@ -212,12 +212,12 @@ func (c *Conn) connect(ctx context.Context) (*session, error) {
 	case err := <-errc:
 		if err != nil {
 			d.abort()
-			return nil, unreachable("libvirt daemon at %s unreachable: %v", c.uri, err)
+			return nil, unreachable("cannot connect to the libvirt daemon at %s: %v", c.uri, err)
 		}
 		return &session{l: l, d: d}, nil
 	case <-ctx.Done():
 		d.abort()
-		return nil, unreachable("libvirt daemon at %s unreachable: %v", c.uri, ctx.Err())
+		return nil, unreachable("cannot connect to the libvirt daemon at %s: %v", c.uri, ctx.Err())
 	case <-timer.C:
 		d.abort()
 		return nil, unreachable("libvirt daemon at %s did not answer within %s", c.uri, c.opts.dialTimeout)

@@ -57,7 +57,7 @@ func mapError(err error) error {
 		if errors.Is(err, libvirt.ErrUnsupported) {
 			return &Error{Kind: ErrOperationError, Msg: "libvirt: " + err.Error()}
 		}
-		return &Error{Kind: ErrUnreachable, Msg: "libvirt daemon unreachable: " + err.Error()}
+		return &Error{Kind: ErrUnreachable, Msg: "the connection to the libvirt daemon failed: " + err.Error()}
 	}
 	return &Error{Kind: kindOf(libvirt.ErrorNumber(le.Code), le.Message), Code: int(le.Code), Msg: le.Message}
 }

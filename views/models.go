@@ -80,8 +80,10 @@ type FilterEdit struct {
 	Meta  Meta
 	Name  string // "" for a new filter
 	XML   string
-	Error string // libvirt's refusal, shown beside the text
-	Field string
+	Error string // why it was not defined, shown beside the text
+	// ErrorTitle heads Error with who refused: our own checks, libvirt, or no answer at all.
+	ErrorTitle string
+	Field      string
 	// Base and Digest are the version the edit started from (hidden fields); a save over a
 	// filter changed since is refused with Conflict, a diff from Base to the current XML.
 	Base     string

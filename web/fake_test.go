@@ -50,7 +50,7 @@ func fakeUUID(name string) string {
 
 func (f *fakeLibvirt) err() error {
 	if f.down {
-		return &libvirtx.Error{Kind: libvirtx.ErrUnreachable, Msg: "libvirt daemon at qemu:///system unreachable: connection refused"}
+		return &libvirtx.Error{Kind: libvirtx.ErrUnreachable, Msg: "cannot connect to the libvirt daemon at qemu:///system: connection refused"}
 	}
 	return nil
 }

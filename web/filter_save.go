@@ -10,6 +10,7 @@ import (
 
 	"github.com/labstack/echo/v4"
 
+	"github.com/nwfilter-web/nwfilter-web/libvirtx"
 	"github.com/nwfilter-web/nwfilter-web/nwfilter"
 	"github.com/nwfilter-web/nwfilter-web/views"
 )
@@ -73,7 +74,7 @@ func (s *Server) saveFilterForm(c echo.Context, name string) error {
 		ctx, cancel := s.ctx(c)
 		defer cancel()
 		v, f, _ := s.predictPreview(ctx, xml, port, typed)
-		p := views.FilterEdit{Meta: s.meta(c, title, "filters"), Name: name, XML: xml, Error: msg,
+		p := views.FilterEdit{Meta: s.meta(c, title, "filters"), Name: name, XML: xml, Error: msg, ErrorTitle: refusalHeading(err),
 			Base: c.FormValue("base"), Digest: c.FormValue("digest"),
 			Preview: views.PreviewPanel{Form: f, Result: v, Title: editorPreviewTitle, Intro: editorPreviewIntro}}
 		var ce *errEditConflict
@@ -84,6 +85,23 @@ func (s *Server) saveFilterForm(c echo.Context, name string) error {
 		return s.renderStatus(c, status, views.FilterEditView(p))
 	}
 	return c.Redirect(http.StatusSeeOther, "/filters/"+url.PathEscape(defined)+"?done="+url.QueryEscape("Filter "+defined+" defined."))
+}
+
+// refusalHeading says, above the message, where a save stopped: at our own checks (nothing
+// was sent to libvirt), at libvirt, or at a libvirt that did not answer.
+func refusalHeading(err error) string {
+	var ce *errEditConflict
+	switch {
+	case errors.As(err, &ce) && ce.gone:
+		return "Deleted meanwhile"
+	case errors.As(err, new(*fieldError)), errors.As(err, new(errStore)), errors.As(err, new(*echo.HTTPError)):
+		return "Not sent to libvirt"
+	case errors.Is(err, libvirtx.ErrUnreachable), errors.Is(err, context.DeadlineExceeded):
+		return "No answer from libvirt: nothing was defined"
+	case errors.As(err, new(*libvirtx.Error)):
+		return "libvirt refused it"
+	}
+	return "Not defined"
 }
 
 // defineFilter checks the XML names the filter it is saved as (want, when not empty), then
