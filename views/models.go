@@ -28,10 +28,12 @@ type FilterRow struct {
 	UsedBy   []Use
 }
 
-// Use is one place a filter is in effect: a domain NIC or a binding, directly or via another filter.
+// Use is one place a filter is in effect: a domain NIC or a binding, directly or via another
+// filter; or a filter that references it.
 type Use struct {
-	Kind    string // "nic" or "binding"
-	Label   string // "kvmdom 52:54:00:..", or the binding's port device
+	Kind    string // "nic", "binding" or "filter"
+	Label   string // "kvmdom 52:54:00:..", the binding's port device, or the filter's name
+	Domain  string // the NIC's domain
 	PortDev string // the port device when known (running NIC or binding)
 	Via     string // the filter that references it, "" when direct
 }

@@ -84,7 +84,7 @@ func (inv *inventory) usesOf(name string) []views.Use {
 				continue
 			}
 			if ok, via := inv.reaches(n.FilterRef.Filter, name); ok {
-				out = append(out, views.Use{Kind: "nic", Label: d.Name + " " + n.MAC, PortDev: n.TargetDev, Via: via})
+				out = append(out, views.Use{Kind: "nic", Label: d.Name + " " + n.MAC, Domain: d.Name, PortDev: n.TargetDev, Via: via})
 			}
 		}
 	}
