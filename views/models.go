@@ -147,6 +147,23 @@ type BindingRow struct {
 	Owner   string
 	Filter  string
 	Params  []Param
+	// Domain is the VM whose NIC's port this is ("" for a binding made by hand);
+	// DomainRunning whether it runs.
+	Domain        string
+	DomainRunning bool
+}
+
+// BindingDelete confirms deleting a binding; for a VM's port it warns that the VM loses its
+// filter.
+type BindingDelete struct {
+	Meta    Meta
+	Binding BindingRow
+}
+
+// DomainStop confirms stopping (destroying) a VM.
+type DomainStop struct {
+	Meta   Meta
+	Domain DomainRow
 }
 
 // BindingForm is the create-binding form with what the user typed.

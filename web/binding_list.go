@@ -3,6 +3,7 @@ package web
 import (
 	"github.com/labstack/echo/v4"
 
+	"github.com/nwfilter-web/nwfilter-web/libvirtx"
 	"github.com/nwfilter-web/nwfilter-web/views"
 )
 
@@ -32,8 +33,33 @@ func (s *Server) bindingsPage(c echo.Context, form views.BindingForm) (views.Bin
 		p.Form.Block.Other = form.Params // lines that did not read as NAME=VALUE, as typed
 	}
 	for _, b := range inv.bindings {
-		p.Bindings = append(p.Bindings, views.BindingRow{PortDev: b.PortDev, MAC: b.MAC, Owner: b.Owner,
-			Filter: b.FilterRef.Filter, Params: viewParams(b.FilterRef.Parameters)})
+		p.Bindings = append(p.Bindings, inv.bindingRow(b))
 	}
 	return p, nil
+}
+
+// bindingRow is a binding as the pages show it, with the VM it is the port of, if any.
+func (inv *inventory) bindingRow(b libvirtx.Binding) views.BindingRow {
+	r := views.BindingRow{PortDev: b.PortDev, MAC: b.MAC, Owner: b.Owner,
+		Filter: b.FilterRef.Filter, Params: viewParams(b.FilterRef.Parameters)}
+	r.Domain, r.DomainRunning = inv.portDomain(b)
+	return r
+}
+
+// portDomain is the VM a binding belongs to: the one whose running NIC is on its port, or
+// the one its owner names; "" for a binding made by hand.
+func (inv *inventory) portDomain(b libvirtx.Binding) (name string, running bool) {
+	for _, d := range inv.domains {
+		for _, n := range d.Interfaces {
+			if n.TargetDev != "" && n.TargetDev == b.PortDev {
+				return d.Name, d.Active
+			}
+		}
+	}
+	for _, d := range inv.domains {
+		if b.OwnerUUID != "" && d.UUID == b.OwnerUUID {
+			return d.Name, d.Active
+		}
+	}
+	return "", false
 }

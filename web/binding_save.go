@@ -63,21 +63,3 @@ func (s *Server) newBinding(c echo.Context, b libvirtx.Binding) error {
 		before: func(ctx context.Context) (string, error) { return s.lv.BindingXML(ctx, b.PortDev) },
 		do:     func(ctx context.Context) (string, error) { return s.lv.CreateBinding(ctx, b) }})
 }
-
-// deleteBinding deletes the binding on a port device.
-func (s *Server) deleteBinding(c echo.Context) error {
-	dev := c.Param("dev")
-	if err := s.removeBinding(c, dev); err != nil {
-		return err
-	}
-	return c.Redirect(http.StatusSeeOther, "/bindings?done="+url.QueryEscape("Binding on "+dev+" deleted."))
-}
-
-func (s *Server) removeBinding(c echo.Context, dev string) error {
-	if err := validPortDev(dev); err != nil {
-		return err
-	}
-	return s.apply(c, change{action: actBindingDelete, target: dev,
-		before: func(ctx context.Context) (string, error) { return s.lv.BindingXML(ctx, dev) },
-		do:     func(ctx context.Context) (string, error) { return "", s.lv.DeleteBinding(ctx, dev) }})
-}

@@ -2,10 +2,14 @@ package web
 
 import (
 	"context"
+	"fmt"
 	"net/http"
 	"net/url"
 
 	"github.com/labstack/echo/v4"
+
+	"github.com/nwfilter-web/nwfilter-web/libvirtx"
+	"github.com/nwfilter-web/nwfilter-web/views"
 )
 
 // startDomain starts a VM, so its NICs' filters get instantiated.
@@ -15,6 +19,29 @@ func (s *Server) startDomain(c echo.Context) error {
 		return err
 	}
 	return c.Redirect(http.StatusSeeOther, "/domains?done="+url.QueryEscape("Domain "+name+" started."))
+}
+
+// confirmStopDomain asks before destroying a VM: it is powered off at once, without asking
+// the guest.
+func (s *Server) confirmStopDomain(c echo.Context) error {
+	ctx, cancel := s.ctx(c)
+	defer cancel()
+	name := c.Param("name")
+	inv, err := s.loadInventory(ctx)
+	if err != nil {
+		return err
+	}
+	for _, d := range inv.domains {
+		if d.Name != name {
+			continue
+		}
+		row := views.DomainRow{Name: d.Name, State: d.State, Active: d.Active}
+		for _, n := range d.Interfaces {
+			row.NICs = append(row.NICs, viewNIC(d.Name, n))
+		}
+		return s.render(c, views.DomainStopView(views.DomainStop{Meta: s.meta(c, "Stop "+name, "domains"), Domain: row}))
+	}
+	return &libvirtx.Error{Kind: libvirtx.ErrNoDomain, Msg: fmt.Sprintf("Domain not found: no domain with matching name '%s'", name)}
 }
 
 // stopDomain powers a VM off at once (virsh destroy).

@@ -66,19 +66,21 @@ func (s *Server) routes(e *echo.Echo) {
 	// variables of its tree as fields.
 	e.GET("/filterref-params", s.showParamsBlock)
 
-	// Virtual machines: NIC filterrefs, start and stop.
+	// Virtual machines: NIC filterrefs, start and stop (asked first: it pulls the plug).
 	e.GET("/domains", s.listDomains)
 	s.allow(store.RoleOperator,
 		e.POST("/domains/:name/interfaces/:mac/filterref", s.setNICFilter),
 		e.POST("/domains/:name/interfaces/:mac/filterref/delete", s.clearNICFilter),
 		e.POST("/domains/:name/start", s.startDomain),
+		e.GET("/domains/:name/stop", s.confirmStopDomain),
 		e.POST("/domains/:name/stop", s.stopDomain),
 	)
 
-	// Bindings.
+	// Bindings: list, create, delete (asked first: a VM's port loses its filter).
 	e.GET("/bindings", s.listBindings)
 	s.allow(store.RoleOperator,
 		e.POST("/bindings", s.createBinding),
+		e.GET("/bindings/:dev/delete", s.confirmDeleteBinding),
 		e.POST("/bindings/:dev/delete", s.deleteBinding),
 	)
 
