@@ -10,8 +10,9 @@ type Meta struct {
 	Version    string // libvirt version, "" when unknown
 	Reachable  bool
 	Asset      func(name string) string // content-hashed URL of a static file
-	Flash      string
+	Flash      string                   // what the last change did, shown once
 	FlashError bool
+	Warn       string // what the user should know about it, shown once
 	User       string // who is logged in ("" on the login and first-run pages)
 	Role       string // their role: viewer, operator or admin
 	Insecure   bool   // bound to a network address without TLS: show the warning banner

@@ -43,8 +43,6 @@ func (s *Server) meta(c echo.Context, title, nav string) views.Meta {
 	defer cancel()
 	v, err := s.lv.Version(ctx)
 	m.URI, m.Version, m.Reachable = s.lv.URI(), v, err == nil
-	if f := c.QueryParam("done"); f != "" {
-		m.Flash = f
-	}
+	m.Flash, m.Warn = s.takeFlash(c)
 	return m
 }

@@ -22,6 +22,8 @@ func (s *Server) routes(e *echo.Echo) {
 	e.Use(s.authenticate, s.checkCSRF, s.authorize)
 	// Names in the URL are checked as libvirt would before any handler runs (validate.go).
 	e.Use(checkRouteParams)
+	// What a redirect after a change says (?done=, ?warn=) is shown once, not kept in the URL.
+	e.Use(s.moveFlash)
 
 	// Static files, content-hashed and cached for long.
 	s.publicRoutes(e.GET("/static/:file", s.serveStatic))
