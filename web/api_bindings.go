@@ -54,7 +54,18 @@ func (s *Server) apiCreateBinding(c echo.Context) error {
 	if in.Parameters == nil {
 		in.Parameters = []libvirtx.Param{}
 	}
-	return c.JSON(http.StatusCreated, in)
+	out := apiBindingCreated{apiBinding: in}
+	if w := s.missingPortWarning(b.PortDev); w != "" {
+		out.Warnings = []string{w}
+	}
+	return c.JSON(http.StatusCreated, out)
+}
+
+// apiBindingCreated is the answer to a create: the binding, and what the caller should know
+// about it (no such device on this host, say).
+type apiBindingCreated struct {
+	apiBinding
+	Warnings []string `json:"warnings,omitempty"`
 }
 
 // apiDeleteBinding is DELETE /api/v1/bindings/{dev}.

@@ -2,8 +2,13 @@ package web
 
 import (
 	"context"
+	"errors"
+	"fmt"
+	"io/fs"
 	"net/http"
 	"net/url"
+	"os"
+	"path/filepath"
 	"strings"
 
 	"github.com/labstack/echo/v4"
@@ -37,7 +42,26 @@ func (s *Server) createBinding(c echo.Context) error {
 		}
 		return s.renderStatus(c, status, views.BindingListView(p))
 	}
-	return c.Redirect(http.StatusSeeOther, "/bindings?done="+url.QueryEscape("Binding on "+b.PortDev+" created."))
+	flash := url.Values{"done": {"Binding on " + b.PortDev + " created."}}
+	if w := s.missingPortWarning(b.PortDev); w != "" {
+		flash.Set("warn", w)
+	}
+	return c.Redirect(http.StatusSeeOther, "/bindings?"+flash.Encode())
+}
+
+// missingPortWarning warns, on a connection to this host, when it has no network device named
+// dev: libvirt creates the binding all the same (a tap may come later), but its chains match no
+// traffic until a device of that name appears. Another host's devices cannot be seen from here.
+func (s *Server) missingPortWarning(dev string) string {
+	if !s.lv.Local() || validPortDev(dev) != nil {
+		return ""
+	}
+	p := filepath.Join(s.netDevDir, dev)
+	if _, err := os.Lstat(p); !errors.Is(err, fs.ErrNotExist) {
+		return ""
+	}
+	return fmt.Sprintf("This host has no network device %s (there is no %s): the binding was created, but its "+
+		"filter acts on no traffic until a device of that name appears.", dev, p)
 }
 
 // newBinding validates and creates a binding, audited.

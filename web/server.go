@@ -112,6 +112,9 @@ type Server struct {
 	// two editors saving at once cannot both pass the check (see defineFilter).
 	filterMu sync.Mutex
 	audit    auditState // changes in flight, changes made outside, the chain's status
+	// netDevDir lists this host's network devices (/sys/class/net), to warn of a binding on a
+	// port that does not exist.
+	netDevDir string
 }
 
 // New builds the server and its route table.
@@ -130,7 +133,7 @@ func New(d Deps) *Server {
 	}
 	s := &Server{lv: coalesce(d.Libvirt), st: d.Store, tables: d.HostTables, log: d.Log, timeout: d.CallTimeout,
 		accounts: d.Accounts, auth: newAuthConfig(d), roles: map[string]string{}, public: map[string]bool{},
-		logins: newLoginLimiter(loginFailures, loginWindow)}
+		logins: newLoginLimiter(loginFailures, loginWindow), netDevDir: "/sys/class/net"}
 	e := echo.New()
 	e.HideBanner, e.HidePort = true, true
 	// The client address is the peer's: X-Forwarded-For and X-Real-IP are anyone's to write,
