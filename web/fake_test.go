@@ -24,6 +24,9 @@ type fakeLibvirt struct {
 	down     bool // every call fails with ErrUnreachable
 	calls    int  // mutating calls that reached the fake
 	local    bool
+	// hold, when set, makes DefineFilter wait until it is closed: a slow libvirt, for what a
+	// page shows while a request runs.
+	hold chan struct{}
 }
 
 func newFake() *fakeLibvirt {
@@ -96,6 +99,9 @@ func (f *fakeLibvirt) FilterXML(_ context.Context, name string) (string, error) 
 }
 
 func (f *fakeLibvirt) DefineFilter(_ context.Context, x string) (string, error) {
+	if f.hold != nil {
+		<-f.hold
+	}
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	if err := f.err(); err != nil {
