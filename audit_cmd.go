@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"strconv"
 	"strings"
 	"time"
 
@@ -84,12 +85,12 @@ func runAuditVerify(ctx context.Context, args []string, stdout, stderr io.Writer
 	if !res.OK {
 		return chainBroken(*db, res)
 	}
-	fmt.Fprintf(stdout, "Audit chain of %s verified: %d entries, %d events.\nHead: %s\n", *db, res.Rows, res.Events, res.Head)
+	fmt.Fprintf(stdout, "Audit chain of %s verified: %s, %s.\nHead: %s\n", *db, plural(res.Rows, "entry", "entries"), plural(res.Events, "event", "events"), res.Head)
 	if res.AnchorSeq == 0 {
 		return nil
 	}
-	fmt.Fprintf(stdout, "It starts from the archive anchor after event %d (%s): %d older entries were archived to %s.\n",
-		res.AnchorSeq, res.AnchorHash, res.ArchivedRows, res.ArchivePath)
+	fmt.Fprintf(stdout, "It starts from the archive anchor after event %d (%s): %s archived to %s.\n",
+		res.AnchorSeq, res.AnchorHash, plural(res.ArchivedRows, "older entry was", "older entries were"), res.ArchivePath)
 	if _, err := os.Stat(res.ArchivePath); err != nil {
 		fmt.Fprintf(stdout, "The archive is not at %s: verify it where it is with --db.\n", res.ArchivePath)
 		return nil
@@ -105,7 +106,7 @@ func runAuditVerify(ctx context.Context, args []string, stdout, stderr io.Writer
 		return fmt.Errorf("audit verify: the archive %s ends at %s, not at the anchor %s this history starts from: it is not the archive this history was cut from",
 			res.ArchivePath, arch.Head, res.AnchorHash)
 	}
-	fmt.Fprintf(stdout, "Archive %s verified: %d entries; it ends at the anchor.\n", res.ArchivePath, arch.Rows)
+	fmt.Fprintf(stdout, "Archive %s verified: %s; it ends at the anchor.\n", res.ArchivePath, plural(arch.Rows, "entry", "entries"))
 	return nil
 }
 
@@ -123,7 +124,7 @@ func chainBroken(path string, res store.VerifyResult) error {
 	if res.FirstBrokenID != 0 {
 		where = fmt.Sprintf("entry %d", res.FirstBrokenID)
 	}
-	return fmt.Errorf("audit verify: the chain of %s is broken at %s: %s (%d entries verified before it)", path, where, res.Reason, res.Rows)
+	return fmt.Errorf("audit verify: the chain of %s is broken at %s: %s (%s verified before it)", path, where, res.Reason, plural(res.Rows, "entry", "entries"))
 }
 
 func runAuditArchive(ctx context.Context, args []string, stdout, stderr io.Writer) error {
@@ -167,8 +168,8 @@ func runAuditArchive(ctx context.Context, args []string, stdout, stderr io.Write
 		fmt.Fprintf(stdout, "No entry of %s started before %s: nothing archived.\n", *db, before.Format(time.RFC3339))
 		return nil
 	}
-	fmt.Fprintf(stdout, "Archived %d entries (#%d to #%d) to %s.\nThe history now starts from the anchor %s.\n",
-		res.Rows, res.FirstID, res.LastID, res.Path, res.Anchor)
+	fmt.Fprintf(stdout, "Archived %s (#%d to #%d) to %s.\nThe history now starts from the anchor %s.\n",
+		plural(res.Rows, "entry", "entries"), res.FirstID, res.LastID, res.Path, res.Anchor)
 	return nil
 }
 
@@ -186,4 +187,12 @@ func parseBefore(v string, now time.Time) (time.Time, error) {
 		}
 	}
 	return time.Time{}, errors.New(`"` + v + `" is not a date like 2025-01-31, an RFC 3339 time or an age like 365d`)
+}
+
+// plural is "1 entry", "2 entries": a count with its noun.
+func plural[N ~int | ~int64](n N, one, many string) string {
+	if n == 1 {
+		return "1 " + one
+	}
+	return strconv.FormatInt(int64(n), 10) + " " + many
 }

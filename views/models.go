@@ -24,8 +24,9 @@ type FilterRow struct {
 	UUID     string
 	Chain    string
 	Priority int
-	Rules    int
-	Refs     int
+	Rules    int // its own rules
+	Refs     int // how many filterrefs it has
+	Includes []string
 	UsedBy   []Use
 }
 

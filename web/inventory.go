@@ -126,7 +126,7 @@ func (inv *inventory) row(f libvirtx.Filter) views.FilterRow {
 		uuid = sum.UUID // a filter read alone comes without the listing's UUID
 	}
 	return views.FilterRow{Name: f.Name, UUID: uuid, Chain: sum.Chain, Priority: sum.Priority,
-		Rules: sum.Rules, Refs: len(sum.Refs), UsedBy: inv.usesOf(f.Name)}
+		Rules: sum.Rules, Refs: len(sum.Refs), Includes: sum.Refs, UsedBy: inv.usesOf(f.Name)}
 }
 
 // filterNames lists every filter's name, for select boxes.
