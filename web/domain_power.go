@@ -2,6 +2,7 @@ package web
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"net/http"
 	"net/url"
@@ -41,7 +42,7 @@ func (s *Server) confirmStopDomain(c echo.Context) error {
 		}
 		return s.render(c, views.DomainStopView(views.DomainStop{Meta: s.meta(c, "Stop "+name, "domains"), Domain: row}))
 	}
-	return &libvirtx.Error{Kind: libvirtx.ErrNoDomain, Msg: fmt.Sprintf("Domain not found: no domain with matching name '%s'", name)}
+	return noDomain(name)
 }
 
 // stopDomain powers a VM off at once (virsh destroy).
@@ -70,13 +71,45 @@ func (s *Server) apiStopDomain(c echo.Context) error {
 }
 
 // power starts or destroys a domain, audited: starting instantiates its NICs' filters and
-// stopping removes their chains, so both change the host's firewall.
+// stopping removes their chains, so both change the host's firewall. A VM has no XML of ours
+// to compare, so its entry records the state before and after ("state: shut off").
 func (s *Server) power(c echo.Context, name string, on bool) error {
-	ch := change{action: actDomainStop, target: name,
-		do: func(ctx context.Context) (string, error) { return "", s.lv.StopDomain(ctx, name) }}
+	act, call := actDomainStop, s.lv.StopDomain
 	if on {
-		ch = change{action: actDomainStart, target: name,
-			do: func(ctx context.Context) (string, error) { return "", s.lv.StartDomain(ctx, name) }}
+		act, call = actDomainStart, s.lv.StartDomain
 	}
-	return s.apply(c, ch)
+	return s.apply(c, change{action: act, target: name,
+		before: func(ctx context.Context) (string, error) { return s.domainState(ctx, name) },
+		do: func(ctx context.Context) (string, error) {
+			if err := call(ctx, name); err != nil {
+				return "", err
+			}
+			after, err := s.domainState(ctx, name)
+			switch {
+			case errors.Is(err, libvirtx.ErrNoDomain):
+				return "", nil // a transient VM is gone once destroyed
+			case err != nil:
+				return "state: unknown (it could not be read after the change: " + err.Error() + ")", nil
+			}
+			return after, nil
+		}})
+}
+
+// domainState is a VM's state as its audit entries record it.
+func (s *Server) domainState(ctx context.Context, name string) (string, error) {
+	ds, err := s.lv.Domains(ctx)
+	if err != nil {
+		return "", err
+	}
+	for _, d := range ds {
+		if d.Name == name {
+			return "state: " + d.State, nil
+		}
+	}
+	return "", noDomain(name)
+}
+
+// noDomain is libvirt's own answer for a VM it does not know.
+func noDomain(name string) error {
+	return &libvirtx.Error{Kind: libvirtx.ErrNoDomain, Msg: fmt.Sprintf("Domain not found: no domain with matching name '%s'", name)}
 }
