@@ -36,7 +36,10 @@ func (s *Server) exportAudit(c echo.Context) error {
 	} else {
 		_, err = s.st.ExportJSONL(ctx, c.Response(), q)
 	}
-	if err != nil {
+	switch {
+	case clientGone(ctx, err):
+		s.log.Debug("export canceled by the client", "err", err)
+	case err != nil:
 		// The status line is gone: all that can be done is to stop, and to say so in the log.
 		s.log.Error("exporting the audit history", "err", err)
 	}

@@ -101,7 +101,7 @@ func filtersSeen(fs []libvirtx.Filter, how string) seen {
 // page: what cannot be checked now is checked next time.
 func (s *Server) noticeFilters(ctx context.Context, fs []libvirtx.Filter, how string) {
 	if err := s.noticeOutside(ctx, filtersSeen(fs, how)); err != nil {
-		s.log.Warn("checking for filters changed outside nwfilter-web", "err", err)
+		s.logCheck(ctx, "checking for filters changed outside nwfilter-web", err)
 	}
 }
 
@@ -112,8 +112,18 @@ func (s *Server) noticeNICs(ctx context.Context, how string) {
 		err = s.noticeOutside(ctx, seen{xml: nics, complete: map[string]bool{kindNIC: true}, how: how})
 	}
 	if err != nil {
-		s.log.Warn("checking for NICs changed outside nwfilter-web", "err", err)
+		s.logCheck(ctx, "checking for NICs changed outside nwfilter-web", err)
 	}
+}
+
+// logCheck logs a check that could not be made: a warning, unless the page's client went away
+// meanwhile (the check is made again next time).
+func (s *Server) logCheck(ctx context.Context, msg string, err error) {
+	if clientGone(ctx, err) {
+		s.log.Debug(msg, "err", err)
+		return
+	}
+	s.log.Warn(msg, "err", err)
 }
 
 // CheckOutside reads every filter and NIC from libvirt and records those changed outside

@@ -94,6 +94,12 @@ func (s *Server) handleError(err error, c echo.Context) {
 	if c.Response().Committed {
 		return
 	}
+	if clientGone(c.Request().Context(), err) {
+		// The client closed the page or the connection: nothing failed, and nobody is left
+		// to answer.
+		s.log.Debug("request canceled by the client", "method", c.Request().Method, "path", c.Request().URL.Path, "err", err)
+		return
+	}
 	status, field, msg, expected := classify(err)
 	if !expected {
 		s.log.Error("request failed", "method", c.Request().Method, "path", c.Request().URL.Path, "err", err)
@@ -112,6 +118,12 @@ func (s *Server) handleError(err error, c echo.Context) {
 	if werr != nil {
 		s.log.Error("writing error response", "err", werr)
 	}
+}
+
+// clientGone reports an error that only says the request's client went away (ctx is the
+// request's context): not a failure to log as one.
+func clientGone(ctx context.Context, err error) bool {
+	return errors.Is(err, context.Canceled) && ctx.Err() != nil
 }
 
 func isAPI(c echo.Context) bool {
