@@ -124,8 +124,8 @@ func (s *Server) composerPrediction(xml string, res nwfilter.Resolver, pp compos
 		given[p.Name] = true
 		port = append(port, nwfilter.Param{Name: p.Name, Value: p.Value})
 	}
-	if vars, err := nwfilter.TreeVariables(xml, res); err == nil {
-		for _, tv := range vars {
+	if vars, err := nwfilter.Variables(xml, res); err == nil {
+		for _, tv := range nwfilter.WithLearning(vars) {
 			v.Vars = append(v.Vars, views.ComposerVar{Name: tv.Name, Explain: tv.Explain(), Given: given[tv.Name]})
 		}
 	}
