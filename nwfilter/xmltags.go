@@ -124,20 +124,20 @@ func scanTags(s string) (*tagDoc, error) {
 // well-formed.
 func tagAttrs(s string, from, to int) []tagAttr {
 	i := from + 1
-	for i < to && !isTagSpace(s[i]) && s[i] != '/' && s[i] != '>' {
+	for i < to && !isXMLSpace(s[i]) && s[i] != '/' && s[i] != '>' {
 		i++
 	}
 	var out []tagAttr
 	for i < to {
 		start := i
-		for i < to && isTagSpace(s[i]) {
+		for i < to && isXMLSpace(s[i]) {
 			i++
 		}
 		if i >= to || s[i] == '/' || s[i] == '>' {
 			break
 		}
 		n := i
-		for i < to && s[i] != '=' && !isTagSpace(s[i]) {
+		for i < to && s[i] != '=' && !isXMLSpace(s[i]) {
 			i++
 		}
 		name := s[n:i]
@@ -162,5 +162,3 @@ func tagAttrs(s string, from, to int) []tagAttr {
 	}
 	return out
 }
-
-func isTagSpace(c byte) bool { return c == ' ' || c == '\t' || c == '\n' || c == '\r' }
