@@ -30,9 +30,8 @@ func (s *Server) composerPage(c echo.Context, st *composerState, withMeta bool) 
 		p.Meta = s.meta(c, title, "filters")
 	}
 	p.Filters = s.filterNames(ctx)
-	port, typed, _ := previewFormInput(c)
-	v, f, _ := s.predictPreview(ctx, composedXML(st), port, typed)
-	p.Preview = views.PreviewPanel{Form: f, Result: v, Title: "Predicted chains", Endpoint: composerPreviewEndpoint}
+	p.Preview = s.formPreviewPanel(c, composedXML(st), "Predicted chains", "")
+	p.Preview.Endpoint = composerPreviewEndpoint
 	return p
 }
 

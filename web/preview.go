@@ -6,6 +6,8 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/labstack/echo/v4"
+
 	"github.com/nwfilter-web/nwfilter-web/libvirtx"
 	"github.com/nwfilter-web/nwfilter-web/nwfilter"
 	"github.com/nwfilter-web/nwfilter-web/views"
@@ -240,5 +242,15 @@ func sortedKeys(m map[string]string) []string {
 // without ports first show it.
 func (s *Server) previewPanel(ctx context.Context, xml, title, intro string) views.PreviewPanel {
 	v, f, _ := s.predictPreview(ctx, xml, previewPort{}, nil)
+	return views.PreviewPanel{Form: f, Result: v, Title: title, Intro: intro}
+}
+
+// formPreviewPanel is the panel for xml on the port, and with the variables' values, that the
+// request's form gives (views.PreviewPanelView's fields), for a page shown again after a post.
+func (s *Server) formPreviewPanel(c echo.Context, xml, title, intro string) views.PreviewPanel {
+	port, typed, _ := previewFormInput(c)
+	ctx, cancel := s.ctx(c)
+	defer cancel()
+	v, f, _ := s.predictPreview(ctx, xml, port, typed)
 	return views.PreviewPanel{Form: f, Result: v, Title: title, Intro: intro}
 }
