@@ -45,10 +45,10 @@ Commands:
 Options:
   --db FILE   SQLite database (default as for serve)
 `
-	helpRole          = "the account's role: viewer, operator or admin"
+	helpRole          = "the account's `ROLE`: viewer, operator or admin"
 	helpPasswordStdin = "read the password from the first line of standard input"
-	helpTokenUser     = "the user the token acts as"
-	helpTokenName     = "a label for the token, shown by token list"
+	helpTokenUser     = "the user (`NAME`) the token acts as"
+	helpTokenName     = "a `LABEL` for the token, shown by token list"
 )
 
 // runUser is `nwfilter-web user add|list|del`.
@@ -64,7 +64,7 @@ func runUser(ctx context.Context, args []string, stdin io.Reader, stdout, stderr
 	case "add":
 		role := fs.String("role", "", helpRole)
 		fromStdin := fs.Bool("password-stdin", false, helpPasswordStdin)
-		pos, err := parseWithArgs(fs, args, 1)
+		pos, err := parseWithArgs(fs, args, 1, stdout)
 		if err != nil {
 			return err
 		}
@@ -87,7 +87,7 @@ func runUser(ctx context.Context, args []string, stdin io.Reader, stdout, stderr
 			return nil
 		})
 	case "list":
-		if _, err := parseWithArgs(fs, args, 0); err != nil {
+		if _, err := parseWithArgs(fs, args, 0, stdout); err != nil {
 			return err
 		}
 		return withStore(ctx, *db, func(st *store.Store) error {
@@ -103,7 +103,7 @@ func runUser(ctx context.Context, args []string, stdin io.Reader, stdout, stderr
 			return w.Flush()
 		})
 	case "del":
-		pos, err := parseWithArgs(fs, args, 1)
+		pos, err := parseWithArgs(fs, args, 1, stdout)
 		if err != nil {
 			return err
 		}
@@ -132,7 +132,7 @@ func runToken(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	case "create":
 		user := fs.String("user", "", helpTokenUser)
 		name := fs.String("name", "", helpTokenName)
-		if _, err := parseWithArgs(fs, args, 0); err != nil {
+		if _, err := parseWithArgs(fs, args, 0, stdout); err != nil {
 			return err
 		}
 		if *user == "" {
@@ -148,7 +148,7 @@ func runToken(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 			return nil
 		})
 	case "list":
-		if _, err := parseWithArgs(fs, args, 0); err != nil {
+		if _, err := parseWithArgs(fs, args, 0, stdout); err != nil {
 			return err
 		}
 		return withStore(ctx, *db, func(st *store.Store) error {
@@ -171,7 +171,7 @@ func runToken(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 			return w.Flush()
 		})
 	case "revoke":
-		pos, err := parseWithArgs(fs, args, 1)
+		pos, err := parseWithArgs(fs, args, 1, stdout)
 		if err != nil {
 			return err
 		}
@@ -194,23 +194,16 @@ func runToken(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 func subFlags(name string, stderr io.Writer, usage string) *flag.FlagSet {
 	fs := flag.NewFlagSet(name, flag.ContinueOnError)
 	fs.SetOutput(stderr)
-	fs.Usage = func() { fmt.Fprint(stderr, usage) }
+	fs.Usage = func() { fmt.Fprint(fs.Output(), usage) }
 	return fs
 }
 
 // parseWithArgs parses flags placed before, between or after exactly n positional arguments
 // (virsh style: `user add alice --role admin`).
-func parseWithArgs(fs *flag.FlagSet, args []string, n int) ([]string, error) {
-	var pos []string
-	for {
-		if err := fs.Parse(args); err != nil {
-			return nil, err
-		}
-		if fs.NArg() == 0 {
-			break
-		}
-		pos = append(pos, fs.Arg(0))
-		args = fs.Args()[1:]
+func parseWithArgs(fs *flag.FlagSet, args []string, n int, stdout io.Writer) ([]string, error) {
+	pos, err := parseInterspersed(fs, args, stdout)
+	if err != nil {
+		return nil, err
 	}
 	if len(pos) != n {
 		return nil, usageError{fmt.Sprintf("%s: expected %d argument(s), got %d (see --help)", fs.Name(), n, len(pos))}

@@ -26,9 +26,9 @@ Run 'nwfilter-web audit COMMAND --help' for a command's options.
 `
 
 const (
-	helpAuditDB     = "SQLite database file of nwfilter-web serve"
-	helpAuditBefore = "archive the entries that started before this time: YYYY-MM-DD or RFC 3339 (UTC), or an age like 365d"
-	helpAuditTo     = "the archive file to write (must not exist)"
+	helpAuditDB     = "SQLite database `FILE` of nwfilter-web serve"
+	helpAuditBefore = "archive the entries that started before this `DATE`: YYYY-MM-DD or RFC 3339 (UTC), or an age like 365d"
+	helpAuditTo     = "the archive `FILE` to write (must not exist)"
 )
 
 // runAudit is `nwfilter-web audit ...`.
@@ -65,14 +65,14 @@ func runAuditVerify(ctx context.Context, args []string, stdout, stderr io.Writer
 	fs.SetOutput(stderr)
 	db := fs.String("db", defaultDBPath(), helpAuditDB)
 	fs.Usage = func() {
-		fmt.Fprint(stderr, "Usage: nwfilter-web audit verify [--db FILE]\n\n"+
+		fmt.Fprint(fs.Output(), "Usage: nwfilter-web audit verify [--db FILE]\n\n"+
 			"Recompute the hash chain over every entry of the audit history and report the first broken\n"+
 			"link (an entry edited, deleted or added behind nwfilter-web's back). Exits 0 when the chain\n"+
 			"holds, 1 when it is broken. When older entries were archived, the chain starts from the\n"+
 			"archive's last hash, and the archive file is verified too when it is where it was written.\n\n")
-		fs.PrintDefaults()
+		printFlags(fs)
 	}
-	if err := fs.Parse(args); err != nil {
+	if err := parseFlags(fs, args, stdout); err != nil {
 		return err
 	}
 	if fs.NArg() > 0 {
@@ -134,13 +134,13 @@ func runAuditArchive(ctx context.Context, args []string, stdout, stderr io.Write
 	beforeFlag := fs.String("before", "", helpAuditBefore)
 	to := fs.String("to", "", helpAuditTo)
 	fs.Usage = func() {
-		fmt.Fprint(stderr, "Usage: nwfilter-web audit archive --before DATE --to FILE [--db FILE]\n\n"+
+		fmt.Fprint(fs.Output(), "Usage: nwfilter-web audit archive --before DATE --to FILE [--db FILE]\n\n"+
 			"Move the entries that started before DATE into FILE, a database of their own that\n"+
 			"'nwfilter-web audit verify --db FILE' verifies. The history keeps the last archived hash as\n"+
 			"its anchor, so it still verifies, and the archive's head must equal that anchor.\n\n")
-		fs.PrintDefaults()
+		printFlags(fs)
 	}
-	if err := fs.Parse(args); err != nil {
+	if err := parseFlags(fs, args, stdout); err != nil {
 		return err
 	}
 	switch {

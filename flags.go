@@ -35,6 +35,28 @@ func parseFlags(fs *flag.FlagSet, args []string, stdout io.Writer) error {
 	return nil
 }
 
+// parseInterspersed is parseFlags for commands whose positional arguments may come before,
+// between or after the options (virsh style: `user add alice --role admin`). It returns the
+// positional arguments in order.
+func parseInterspersed(fs *flag.FlagSet, args []string, stdout io.Writer) ([]string, error) {
+	if wantsHelp(args) {
+		fs.SetOutput(stdout)
+		fs.Usage()
+		return nil, flag.ErrHelp
+	}
+	var pos []string
+	for {
+		if err := fs.Parse(args); err != nil {
+			return nil, usageError{fs.Name() + ": " + err.Error()}
+		}
+		if fs.NArg() == 0 {
+			return pos, nil
+		}
+		pos = append(pos, fs.Arg(0))
+		args = fs.Args()[1:]
+	}
+}
+
 // printFlags lists a flag set's options the way the README writes them (--name), with the
 // default once: a help text that already says "(default ...)" gets none added.
 func printFlags(fs *flag.FlagSet) {

@@ -26,12 +26,12 @@ type previewConfig struct {
 }
 
 const (
-	helpFilters = "resolve <filterref filter='NAME'> to DIR/NAME.xml, else to the filters libvirt ships"
-	helpPConn   = "resolve filterrefs through the libvirt at this URI (qemu:///system, ...)"
-	helpDev     = "the port's device name"
-	helpMAC     = "the port's MAC address (the value of $MAC)"
-	helpParam   = "a parameter of the binding, NAME=VALUE; repeat a name for a list"
-	helpTable   = "print only this table, exactly as its save tool prints it: iptables, ip6tables or ebtables"
+	helpFilters = "resolve <filterref filter='NAME'> to `DIR`/NAME.xml, else to the filters libvirt ships"
+	helpPConn   = "resolve filterrefs through the libvirt at this `URI` (qemu:///system, ...)"
+	helpDev     = "the port's device; `DEV` names its chains (FI-DEV, libvirt-I-DEV, ...)"
+	helpMAC     = "the port's `MAC` address (the value of $MAC)"
+	helpParam   = "a parameter of the binding, `NAME=VALUE`; repeat a name for a list"
+	helpTable   = "print only this `TABLE`, exactly as its save tool prints it: iptables, ip6tables or ebtables"
 
 	previewUsage = `Usage: nwfilter-web preview FILE.xml [--filters DIR | --connect URI] [--dev vnet0]
                           [--mac MAC] [--param NAME=VALUE ...] [--table iptables|ip6tables|ebtables]
@@ -51,7 +51,7 @@ var saveTools = []struct{ table, cmd string }{
 	{"ebtables", "ebtables-save"},
 }
 
-func parsePreviewFlags(args []string, stderr io.Writer) (previewConfig, error) {
+func parsePreviewFlags(args []string, stdout, stderr io.Writer) (previewConfig, error) {
 	cfg := previewConfig{Dev: "vnet0", MAC: "52:54:00:00:00:01"}
 	fs := flag.NewFlagSet("preview", flag.ContinueOnError)
 	fs.SetOutput(stderr)
@@ -69,23 +69,12 @@ func parsePreviewFlags(args []string, stderr io.Writer) (previewConfig, error) {
 		return nil
 	})
 	fs.Usage = func() {
-		fmt.Fprint(stderr, previewUsage)
-		fs.PrintDefaults()
+		fmt.Fprint(fs.Output(), previewUsage)
+		printFlags(fs)
 	}
-	// The file may come before, between or after the options.
-	var files []string
-	for {
-		if err := fs.Parse(args); err != nil {
-			if errors.Is(err, flag.ErrHelp) {
-				return cfg, err
-			}
-			return cfg, usageError{"preview: " + err.Error()}
-		}
-		if fs.NArg() == 0 {
-			break
-		}
-		files = append(files, fs.Arg(0))
-		args = fs.Args()[1:]
+	files, err := parseInterspersed(fs, args, stdout)
+	if err != nil {
+		return cfg, err
 	}
 	switch {
 	case len(files) == 0:
@@ -104,7 +93,7 @@ func parsePreviewFlags(args []string, stderr io.Writer) (previewConfig, error) {
 
 // runPreview is `nwfilter-web preview`.
 func runPreview(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	cfg, err := parsePreviewFlags(args, stderr)
+	cfg, err := parsePreviewFlags(args, stdout, stderr)
 	if err != nil {
 		return err
 	}

@@ -34,15 +34,15 @@ type serveConfig struct {
 }
 
 const (
-	helpListen  = "address to serve on (host:port)"
-	helpConnect = "libvirt URI (default $LIBVIRT_DEFAULT_URI, else qemu:///system)"
-	helpDB      = "SQLite database file, created on first run"
-	helpTLSCert = "serve HTTPS with this PEM certificate (chain) file; needs --tls-key"
-	helpTLSKey  = "the PEM private key of --tls-cert"
+	helpListen  = "serve on `ADDR` (host:port)"
+	helpConnect = "libvirt `URI` (default $LIBVIRT_DEFAULT_URI, else qemu:///system)"
+	helpDB      = "SQLite database `FILE`, created on first run"
+	helpTLSCert = "serve HTTPS with this PEM certificate (chain) `FILE`; needs --tls-key"
+	helpTLSKey  = "the PEM private key `FILE` of --tls-cert"
 
-	helpCheckInterval = "how often to look for filters and NICs changed outside nwfilter-web (virsh, other tools) and record them in the history; 0 disables the check (pages still notice such changes when they read them)"
-	helpRetain        = "archive history entries older than this (e.g. 365d, 26w, 8760h) into a file of their own, checked daily; 0 keeps everything here"
-	helpArchiveDir    = "directory for the archive files --retain writes (default: the database's directory)"
+	helpCheckInterval = "look for filters and NICs changed outside nwfilter-web (virsh, other tools) every `DURATION` and record them in the history; 0 disables the check (pages still notice such changes when they read them)"
+	helpRetain        = "archive history entries older than this `AGE` (e.g. 365d, 26w, 8760h) into a file of their own, checked daily; 0 keeps everything here"
+	helpArchiveDir    = "write the archive files of --retain into `DIR` (default: the database's directory)"
 )
 
 func parseServeFlags(args []string, stdout, stderr io.Writer) (serveConfig, error) {
@@ -62,7 +62,7 @@ func parseServeFlags(args []string, stdout, stderr io.Writer) (serveConfig, erro
 	fs.StringVar(&cfg.ArchiveDir, "archive-dir", "", helpArchiveDir)
 	fs.Usage = func() {
 		fmt.Fprint(fs.Output(), "Usage: nwfilter-web serve [--listen ADDR] [--connect URI] [--db FILE] [--tls-cert FILE --tls-key FILE]\n"+
-			"                         [--check-interval DURATION] [--retain DURATION] [--archive-dir DIR]\n\n"+
+			"                         [--check-interval DURATION] [--retain AGE] [--archive-dir DIR]\n\n"+
 			"Serve the web GUI and the JSON API.\n\n")
 		printFlags(fs)
 	}

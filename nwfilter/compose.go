@@ -4,7 +4,6 @@ import (
 	"encoding/xml"
 	"errors"
 	"fmt"
-	"io"
 	"strings"
 )
 
@@ -170,10 +169,9 @@ func normalizeAttrSpace(s string) string {
 	}
 	var eds []edit
 	for _, t := range doc.tags {
-		for _, a := range t.attrs {
-			v := s[a.valStart:a.valEnd]
-			if strings.ContainsAny(v, "\t\n\r") {
-				v = strings.NewReplacer("\r\n", " ", "\t", " ", "\n", " ", "\r", " ").Replace(v)
+		for _, a := range t.spans {
+			raw := s[a.valStart:a.valEnd]
+			if v := normalizeSpace(raw); v != raw {
 				eds = append(eds, edit{at: a.valStart, del: a.valEnd - a.valStart, insert: v})
 			}
 		}
@@ -182,10 +180,14 @@ func normalizeAttrSpace(s string) string {
 }
 
 func parseModel(s string) (*Filter, error) {
-	root, err := parseSpanTree(s)
+	doc, err := scanTags(s)
+	if err == nil && len(doc.tags) == 0 {
+		err = errors.New("no root element")
+	}
 	if err != nil {
 		return nil, fmt.Errorf("filter XML: %w", err)
 	}
+	root := doc.tags[0]
 	if root.name != "filter" {
 		return nil, fmt.Errorf("filter XML: the root element is <%s>, not <filter>", root.name)
 	}
@@ -219,7 +221,7 @@ func parseModel(s string) (*Filter, error) {
 	return f, nil
 }
 
-func modelRule(n *spanNode, src string) *Rule {
+func modelRule(n *tagEl, src string) *Rule {
 	r := &Rule{}
 	for _, a := range n.attrs {
 		switch a.Name {
@@ -270,7 +272,7 @@ func (r *Rule) removeAttr(name string) {
 	}
 }
 
-func modelRef(n *spanNode, src string) *Ref {
+func modelRef(n *tagEl, src string) *Ref {
 	r := &Ref{}
 	for _, a := range n.attrs {
 		if a.Name == "filter" {
@@ -304,61 +306,6 @@ func modelRef(n *spanNode, src string) *Ref {
 		r.Params = append(r.Params, p)
 	}
 	return r
-}
-
-// spanNode is an element with its attributes in order and where it is in the source.
-type spanNode struct {
-	name       string
-	attrs      []XMLAttr
-	children   []*spanNode
-	text       string
-	start, end int64
-}
-
-func (n *spanNode) raw(src string) string { return src[n.start:n.end] }
-
-func parseSpanTree(s string) (*spanNode, error) {
-	d := xml.NewDecoder(strings.NewReader(s))
-	d.Strict = true
-	var stack []*spanNode
-	var root *spanNode
-	for {
-		off := d.InputOffset()
-		tok, err := d.Token()
-		if errors.Is(err, io.EOF) {
-			break
-		}
-		if err != nil {
-			return nil, err
-		}
-		switch t := tok.(type) {
-		case xml.StartElement:
-			n := &spanNode{name: t.Name.Local, start: off}
-			for _, a := range t.Attr {
-				if a.Name.Space == "" {
-					n.attrs = append(n.attrs, XMLAttr{Name: a.Name.Local, Value: a.Value})
-				}
-			}
-			if len(stack) > 0 {
-				p := stack[len(stack)-1]
-				p.children = append(p.children, n)
-			} else if root == nil {
-				root = n
-			}
-			stack = append(stack, n)
-		case xml.EndElement:
-			stack[len(stack)-1].end = d.InputOffset()
-			stack = stack[:len(stack)-1]
-		case xml.CharData:
-			if len(stack) > 0 {
-				stack[len(stack)-1].text += string(t)
-			}
-		}
-	}
-	if root == nil {
-		return nil, errors.New("no root element")
-	}
-	return root, nil
 }
 
 // XML writes the filter as libvirt's dumpxml does: chain always named, the chain priority left

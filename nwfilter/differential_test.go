@@ -2,6 +2,7 @@ package nwfilter
 
 import (
 	"bytes"
+	"context"
 	"crypto/rand"
 	"encoding/hex"
 	"errors"
@@ -85,11 +86,20 @@ func randHex(n int) string {
 	return hex.EncodeToString(b)
 }
 
+// toolTimeout bounds every command the differential test runs: libvirt takes about 17 s to
+// instantiate a 1,000-rule filter, so a minute means it hangs, and the test says which.
+const toolTimeout = time.Minute
+
 func run(name string, args ...string) (string, error) {
-	cmd := exec.Command(name, args...)
+	ctx, cancel := context.WithTimeout(context.Background(), toolTimeout)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, name, args...)
 	var out, errb bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &errb
 	err := cmd.Run()
+	if ctx.Err() != nil {
+		return out.String(), fmt.Errorf("%s %s: no answer in %v", name, strings.Join(args, " "), toolTimeout)
+	}
 	if err != nil {
 		return out.String(), fmt.Errorf("%s %s: %v: %s", name, strings.Join(args, " "), err, strings.TrimSpace(errb.String()))
 	}
@@ -98,10 +108,16 @@ func run(name string, args ...string) (string, error) {
 
 // virshError runs virsh and returns libvirt's message ("error: " lines but the first).
 func virsh(args ...string) (msg string, failed bool, err error) {
-	cmd := exec.Command("virsh", append([]string{"-c", testURI}, args...)...)
+	ctx, cancel := context.WithTimeout(context.Background(), toolTimeout)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, "virsh", append([]string{"-c", testURI}, args...)...)
 	var errb bytes.Buffer
 	cmd.Stderr = &errb
-	if _, e := cmd.Output(); e != nil {
+	_, e := cmd.Output()
+	if ctx.Err() != nil {
+		return "", false, fmt.Errorf("virsh %s: no answer in %v", strings.Join(args, " "), toolTimeout)
+	}
+	if e != nil {
 		if _, ok := e.(*exec.ExitError); !ok {
 			return "", false, e
 		}
@@ -115,6 +131,18 @@ func virsh(args ...string) (msg string, failed bool, err error) {
 		return strings.Join(lines, "\n"), true, nil
 	}
 	return "", false, nil
+}
+
+// cleanupVirsh undoes what a case made on the host; a failure fails the test loudly, since it
+// leaves something behind on the host.
+func cleanupVirsh(t *testing.T, args ...string) {
+	msg, failed, err := virsh(args...)
+	if err == nil && failed {
+		err = errors.New(msg)
+	}
+	if err != nil {
+		t.Errorf("cleanup: virsh %s: %v (left on the host: remove it by hand)", strings.Join(args, " "), err)
+	}
 }
 
 var filterNameRE = regexp.MustCompile(`(<filter\s[^>]*name=['"])([^'"]+)(['"])`)
@@ -195,13 +223,17 @@ func runDifferentialCase(t *testing.T, dir string) {
 			return
 		}
 		full := prefix + n
-		t.Cleanup(func() { _, _, _ = virsh("nwfilter-undefine", full) })
+		t.Cleanup(func() { cleanupVirsh(t, "nwfilter-undefine", full) })
 	}
 
 	if _, err := run("ip", "tuntap", "add", "dev", dev, "mode", "tap"); err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() { _, _ = run("ip", "link", "del", dev) })
+	t.Cleanup(func() {
+		if _, err := run("ip", "link", "del", dev); err != nil {
+			t.Errorf("cleanup: %v (remove the tap device by hand)", err)
+		}
+	})
 	if _, err := run("ip", "link", "set", dev, "up"); err != nil {
 		t.Fatal(err)
 	}
@@ -225,7 +257,7 @@ func runDifferentialCase(t *testing.T, dir string) {
 		return
 	}
 	// registered after the tap device's cleanup, so it runs before it
-	t.Cleanup(func() { _, _, _ = virsh("nwfilter-binding-delete", dev) })
+	t.Cleanup(func() { cleanupVirsh(t, "nwfilter-binding-delete", dev) })
 	if predErr != nil {
 		t.Fatalf("libvirt instantiated the filter; Predict refused: %v", predErr)
 	}

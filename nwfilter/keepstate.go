@@ -1,10 +1,7 @@
 package nwfilter
 
 import (
-	"encoding/xml"
-	"errors"
 	"fmt"
-	"io"
 	"sort"
 	"strings"
 )
@@ -83,12 +80,12 @@ func KeepState(text, existing string) (string, []string, error) {
 	if old != nil {
 		oldValues := map[string]bool{}
 		for _, t := range old.tags {
-			for _, a := range t.attrs {
+			for _, a := range t.spans {
 				oldValues[existing[a.valStart:a.valEnd]] = true
 			}
 		}
 		for _, t := range doc.tags {
-			for _, a := range t.attrs {
+			for _, a := range t.spans {
 				v := text[a.valStart:a.valEnd]
 				if !strings.ContainsAny(v, "\t\n\r") || !oldValues[v] {
 					continue
@@ -114,138 +111,3 @@ func applyEdits(s string, eds []edit) string {
 	}
 	return s
 }
-
-// tagDoc is the start tags of a document with where their attributes are.
-type tagDoc struct {
-	tags []*tagEl // in document order; tags[0] is the root
-}
-
-type tagEl struct {
-	name     string
-	depth    int
-	attrs    []tagAttr
-	children []*tagEl
-}
-
-// tagAttr is where one attribute is: start is the whitespace before its name, end is after its
-// closing quote, the value is between valStart and valEnd (raw, unescaped).
-type tagAttr struct {
-	name             string
-	value            string // decoded
-	start, end       int
-	valStart, valEnd int
-}
-
-func (d *tagDoc) root() *tagEl {
-	if len(d.tags) == 0 || d.tags[0].name != "filter" {
-		return nil
-	}
-	return d.tags[0]
-}
-
-func (d *tagDoc) rules() []*tagEl {
-	root := d.root()
-	if root == nil {
-		return nil
-	}
-	var out []*tagEl
-	for _, c := range root.children {
-		if c.name == "rule" {
-			out = append(out, c)
-		}
-	}
-	return out
-}
-
-func (t *tagEl) attr(name string) (tagAttr, bool) {
-	for _, a := range t.attrs {
-		if a.name == name {
-			return a, true
-		}
-	}
-	return tagAttr{}, false
-}
-
-// scanTags reads a well-formed document's start tags and where each attribute is in the text.
-func scanTags(s string) (*tagDoc, error) {
-	d := xml.NewDecoder(strings.NewReader(s))
-	d.Strict = true
-	doc := &tagDoc{}
-	var stack []*tagEl
-	for {
-		off := int(d.InputOffset())
-		tok, err := d.Token()
-		if errors.Is(err, io.EOF) {
-			break
-		}
-		if err != nil {
-			return nil, err
-		}
-		switch t := tok.(type) {
-		case xml.StartElement:
-			el := &tagEl{name: t.Name.Local, depth: len(stack)}
-			el.attrs = tagAttrs(s, off, int(d.InputOffset()))
-			for i := range el.attrs {
-				for _, a := range t.Attr {
-					if a.Name.Space == "" && a.Name.Local == el.attrs[i].name {
-						el.attrs[i].value = a.Value
-					}
-				}
-			}
-			if len(stack) > 0 {
-				p := stack[len(stack)-1]
-				p.children = append(p.children, el)
-			}
-			doc.tags = append(doc.tags, el)
-			stack = append(stack, el)
-		case xml.EndElement:
-			stack = stack[:len(stack)-1]
-		}
-	}
-	return doc, nil
-}
-
-// tagAttrs finds the attributes of the start tag s[from:to], which the decoder has found
-// well-formed.
-func tagAttrs(s string, from, to int) []tagAttr {
-	i := from + 1
-	for i < to && !isTagSpace(s[i]) && s[i] != '/' && s[i] != '>' {
-		i++
-	}
-	var out []tagAttr
-	for i < to {
-		start := i
-		for i < to && isTagSpace(s[i]) {
-			i++
-		}
-		if i >= to || s[i] == '/' || s[i] == '>' {
-			break
-		}
-		n := i
-		for i < to && s[i] != '=' && !isTagSpace(s[i]) {
-			i++
-		}
-		name := s[n:i]
-		for i < to && s[i] != '\'' && s[i] != '"' {
-			i++
-		}
-		if i >= to {
-			break
-		}
-		q := s[i]
-		i++
-		vs := i
-		for i < to && s[i] != q {
-			i++
-		}
-		a := tagAttr{name: name, start: start, valStart: vs, valEnd: i}
-		i++
-		a.end = i
-		if j := strings.IndexByte(name, ':'); j < 0 {
-			out = append(out, a)
-		}
-	}
-	return out
-}
-
-func isTagSpace(c byte) bool { return c == ' ' || c == '\t' || c == '\n' || c == '\r' }

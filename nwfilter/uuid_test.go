@@ -25,3 +25,28 @@ func TestWithUUID(t *testing.T) {
 		}
 	}
 }
+
+func TestSetUUID(t *testing.T) {
+	const u = "11111111-2222-4333-8444-555555555555"
+	tests := []struct{ name, in, want string }{
+		{"replaced", "<filter name='a' chain='root'>\n  <uuid>6ef5b9a0-0000-4c55-9e9a-000000000001</uuid>\n  <rule action='accept' direction='in' priority='0'/>\n</filter>",
+			"<filter name='a' chain='root'>\n  <uuid>" + u + "</uuid>\n  <rule action='accept' direction='in' priority='0'/>\n</filter>"},
+		{"inserted", "<filter name='a'><rule action='drop' direction='out' priority='0'/></filter>",
+			"<filter name='a'><uuid>" + u + "</uuid><rule action='drop' direction='out' priority='0'/></filter>"},
+		{"empty", "<filter name='a'><uuid></uuid></filter>", "<filter name='a'><uuid>" + u + "</uuid></filter>"},
+		{"self-closing", "<filter name='a'><uuid/></filter>", "<filter name='a'><uuid>" + u + "</uuid></filter>"},
+		{"nested uuid untouched", "<filter name='a'><rule action='drop' direction='out'><uuid>x</uuid></rule></filter>",
+			"<filter name='a'><uuid>" + u + "</uuid><rule action='drop' direction='out'><uuid>x</uuid></rule></filter>"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got, err := SetUUID(tt.in, u)
+			if err != nil || got != tt.want {
+				t.Errorf("got %q, %v\nwant %q", got, err, tt.want)
+			}
+		})
+	}
+	if _, err := SetUUID("<rule/>", u); err == nil {
+		t.Error("a non-filter was accepted")
+	}
+}

@@ -324,37 +324,42 @@ func (r *xmlReader) attrValue(name string) (string, error) {
 	if strings.IndexByte(raw, '<') >= 0 {
 		return "", r.fail(start, "unescaped '<' not allowed in the value of attribute %s", name)
 	}
-	if !strings.ContainsAny(raw, "&\t\n\r") {
-		return raw, nil
+	if strings.IndexByte(raw, '&') < 0 {
+		return normalizeSpace(raw), nil
 	}
 	var b strings.Builder
 	b.Grow(len(raw))
-	for i := 0; i < len(raw); i++ {
-		c := raw[i]
-		switch c {
-		case '\r':
-			if i+1 < len(raw) && raw[i+1] == '\n' {
-				i++
-			}
-			b.WriteByte(' ')
-		case '\t', '\n':
-			b.WriteByte(' ')
-		case '&':
-			semi := strings.IndexByte(raw[i:], ';')
-			if semi < 0 {
-				return "", r.fail(start+i, "attribute %s: '&' must start a reference ending in ';'", name)
-			}
-			s, err := resolveRef(raw[i+1 : i+semi])
-			if err != nil {
-				return "", r.fail(start+i, "attribute %s: %v", name, err)
-			}
-			b.WriteString(s)
-			i += semi
-		default:
-			b.WriteByte(c)
+	for i := 0; ; {
+		j := strings.IndexByte(raw[i:], '&')
+		if j < 0 {
+			b.WriteString(normalizeSpace(raw[i:]))
+			return b.String(), nil
 		}
+		b.WriteString(normalizeSpace(raw[i : i+j]))
+		i += j
+		semi := strings.IndexByte(raw[i:], ';')
+		if semi < 0 {
+			return "", r.fail(start+i, "attribute %s: '&' must start a reference ending in ';'", name)
+		}
+		s, err := resolveRef(raw[i+1 : i+semi])
+		if err != nil {
+			return "", r.fail(start+i, "attribute %s: %v", name, err)
+		}
+		b.WriteString(s)
+		i += semi + 1
 	}
-	return b.String(), nil
+}
+
+var attrSpace = strings.NewReplacer("\r\n", " ", "\t", " ", "\n", " ", "\r", " ")
+
+// normalizeSpace is what XML 1.0 (section 3.3.3) does to the literal white space of an attribute
+// value as written, references unresolved: a tab, line feed, carriage return or CR LF becomes
+// one space. A reference (&#10;) is not literal: it stays what it stands for.
+func normalizeSpace(raw string) string {
+	if !strings.ContainsAny(raw, "\t\n\r") {
+		return raw
+	}
+	return attrSpace.Replace(raw)
 }
 
 var predefinedEntities = map[string]string{"lt": "<", "gt": ">", "amp": "&", "apos": "'", "quot": "\""}

@@ -29,7 +29,9 @@ type ComposerPage struct {
 	Error  string
 	Notice string
 
-	Preview ComposerPreview
+	// Preview is the chains libvirt would make of the filter on a port (its Endpoint reads the
+	// composer's form).
+	Preview PreviewPanel
 
 	Filters   []string // filters a reference may name
 	Protocols []ProtocolChoice
@@ -115,28 +117,6 @@ type ProtocolChoice struct {
 	Name  string
 	Layer string
 	Help  string
-}
-
-// ComposerPreview is the chains libvirt would make of the filter on a port, predicted.
-type ComposerPreview struct {
-	Dev    string
-	MAC    string
-	Params string // NAME=VALUE a line
-	Vars   []ComposerVar
-	// IPTables, IP6 and EB are the predicted iptables-save, ip6tables-save and ebtables-save
-	// lines for the port.
-	IPTables string
-	IP6      string
-	EB       string
-	Error    string // libvirt would refuse it (its words), or why there is no prediction
-	Notice   string
-}
-
-// ComposerVar is a variable the filter tree uses.
-type ComposerVar struct {
-	Name    string
-	Explain string
-	Given   bool
 }
 
 // AllMsgs lists every message slot of the page, so that a check can refresh each one.

@@ -233,7 +233,7 @@ func TestRollbackFilterPreviewAndRefusal(t *testing.T) {
 	first := es[1] // 0 -> 1
 	d := doc(t, do(t, s, "GET", fmt.Sprintf("/audit/%d/rollback?to=before", first.ID), ""))
 	digestNow, _ := d.Find(`[data-testid="rollback-digest"]`).Attr("value")
-	if digestNow != digest(filterV(2)) {
+	if digestNow != xmlDigest(filterV(2)) {
 		t.Fatalf("preview digest %q", digestNow)
 	}
 	if !strings.Contains(d.Find(`[data-testid="diff-del"]`).Text(), "'22'") || !strings.Contains(d.Find(`[data-testid="diff-add"]`).Text(), "'20'") {
@@ -285,7 +285,7 @@ func TestRollbackRecreatesUndefinedFilterUnderNewUUID(t *testing.T) {
 	other := strings.Replace(filterV(5), fakeUUID("test-filter"), "11111111-2222-4333-8444-555555555555", 1)
 	fake.setFilterOutside("test-filter", other)
 	es := auditRows(t, st)
-	rec := do(t, s, "POST", fmt.Sprintf("/api/v1/audit/%d/rollback", es[0].ID), `{"to":"before","expect_digest":"`+digest(other)+`"}`)
+	rec := do(t, s, "POST", fmt.Sprintf("/api/v1/audit/%d/rollback", es[0].ID), `{"to":"before","expect_digest":"`+xmlDigest(other)+`"}`)
 	if rec.Code != http.StatusOK {
 		t.Fatalf("%d %s", rec.Code, rec.Body)
 	}
@@ -295,7 +295,7 @@ func TestRollbackRecreatesUndefinedFilterUnderNewUUID(t *testing.T) {
 	}
 	// Undefined since: restoring defines it again, with the UUID it had.
 	fake.setFilterOutside("test-filter", "")
-	rec = do(t, s, "POST", fmt.Sprintf("/api/v1/audit/%d/rollback", es[0].ID), `{"expect_digest":"`+digest("")+`"}`)
+	rec = do(t, s, "POST", fmt.Sprintf("/api/v1/audit/%d/rollback", es[0].ID), `{"expect_digest":"`+xmlDigest("")+`"}`)
 	if rec.Code != http.StatusOK || fake.filters["test-filter"] != filterV(1) {
 		t.Errorf("re-created: %d %s\n%s", rec.Code, rec.Body, fake.filters["test-filter"])
 	}
@@ -321,7 +321,7 @@ func TestAPIRollbackDigests(t *testing.T) {
 	// The preview's ETag works as If-Match.
 	rec = do(t, s, "GET", fmt.Sprintf("/api/v1/audit/%d/rollback", older.ID), "")
 	var pv map[string]any
-	if err := json.Unmarshal(rec.Body.Bytes(), &pv); err != nil || pv["current_digest"] != digest(filterV(3)) || pv["can_apply"] != true {
+	if err := json.Unmarshal(rec.Body.Bytes(), &pv); err != nil || pv["current_digest"] != xmlDigest(filterV(3)) || pv["can_apply"] != true {
 		t.Fatalf("preview: %v %s", err, rec.Body)
 	}
 	rec = do(t, s, "POST", fmt.Sprintf("/api/v1/audit/%d/rollback", older.ID), "", "If-Match", rec.Header().Get("ETag"))

@@ -115,7 +115,7 @@ func TestRollbackFilterLive(t *testing.T) {
 	if newSum.UUID == oldSum.UUID {
 		t.Fatal("libvirt kept the UUID")
 	}
-	rec = do(t, s, "POST", fmt.Sprintf("/api/v1/audit/%d/rollback", es[1].ID), `{"to":"after","expect_digest":"`+digest(now)+`"}`)
+	rec = do(t, s, "POST", fmt.Sprintf("/api/v1/audit/%d/rollback", es[1].ID), `{"to":"after","expect_digest":"`+xmlDigest(now)+`"}`)
 	if rec.Code != http.StatusOK {
 		t.Fatalf("rollback onto a re-created filter: %d %s", rec.Code, rec.Body)
 	}
@@ -134,7 +134,7 @@ func TestRollbackFilterLive(t *testing.T) {
 	if err := conn.UndefineFilter(ctx, name); err != nil {
 		t.Fatal(err)
 	}
-	rec = do(t, s, "POST", fmt.Sprintf("/api/v1/audit/%d/rollback", es[0].ID), `{"to":"after","expect_digest":"`+digest("")+`"}`)
+	rec = do(t, s, "POST", fmt.Sprintf("/api/v1/audit/%d/rollback", es[0].ID), `{"to":"after","expect_digest":"`+xmlDigest("")+`"}`)
 	if rec.Code != http.StatusOK {
 		t.Fatalf("re-create: %d %s", rec.Code, rec.Body)
 	}

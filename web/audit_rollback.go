@@ -8,8 +8,6 @@ package web
 
 import (
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"net/http"
@@ -24,13 +22,6 @@ import (
 	"github.com/nwfilter-web/nwfilter-web/store"
 	"github.com/nwfilter-web/nwfilter-web/views"
 )
-
-// digest names a version of a target: "sha256:" and the hex SHA-256 of its XML ("" hashes too:
-// the target did not exist).
-func digest(xml string) string {
-	sum := sha256.Sum256([]byte(xml))
-	return "sha256:" + hex.EncodeToString(sum[:])
-}
 
 // rollbackPlan is what restoring a version of an entry's target means now.
 type rollbackPlan struct {
@@ -170,7 +161,7 @@ func (s *Server) rollbackChange(p *rollbackPlan, expect string) change {
 			if err != nil {
 				return "", err
 			}
-			if digest(cur) != expect {
+			if xmlDigest(cur) != expect {
 				return "", errChangedSince(p.entry.Target)
 			}
 			switch {
@@ -226,7 +217,7 @@ func (s *Server) rollback(c echo.Context, p *rollbackPlan, expect string) (int64
 		return 0, &fieldError{Field: "to", Status: http.StatusConflict, Msg: p.refusal}
 	}
 	// Checked here too, so that a stale preview is turned away without an entry in the history.
-	if digest(p.current) != expect {
+	if xmlDigest(p.current) != expect {
 		return 0, errChangedSince(p.entry.Target)
 	}
 	return s.applyID(c, s.rollbackChange(p, expect))
@@ -256,7 +247,7 @@ func (s *Server) previewRollback(c echo.Context) error {
 func (s *Server) rollbackView(ctx context.Context, c echo.Context, p *rollbackPlan) (views.RollbackPreview, error) {
 	v := views.RollbackPreview{Meta: s.meta(c, "Restore "+p.entry.Target, "audit"), Entry: auditRow(p.entry), To: p.to,
 		Kind: p.kind, Target: p.entry.Target, Current: p.current, Restored: p.restored,
-		Diff: lineDiff(p.current, p.restored), Digest: digest(p.current), Notice: p.notice, Error: p.refusal,
+		Diff: lineDiff(p.current, p.restored), Digest: xmlDigest(p.current), Notice: p.notice, Error: p.refusal,
 		CanApply: p.refusal == ""}
 	if p.refusal == "" {
 		var err error
@@ -332,7 +323,7 @@ func (s *Server) apiRollbackPreview(c echo.Context) error {
 		return err
 	}
 	out := map[string]any{"entry": e.ID, "to": to, "target": e.Target, "kind": p.kind, "current": p.current,
-		"current_digest": digest(p.current), "restored": p.restored, "diff": unifiedText(lineDiff(p.current, p.restored)),
+		"current_digest": xmlDigest(p.current), "restored": p.restored, "diff": unifiedText(lineDiff(p.current, p.restored)),
 		"can_apply": p.refusal == ""}
 	if p.refusal != "" {
 		out["refusal"] = p.refusal
@@ -351,7 +342,7 @@ func (s *Server) apiRollbackPreview(c echo.Context) error {
 	if p.notice != "" {
 		out["notice"] = p.notice
 	}
-	c.Response().Header().Set("ETag", `"`+digest(p.current)+`"`)
+	c.Response().Header().Set("ETag", `"`+xmlDigest(p.current)+`"`)
 	return c.JSON(http.StatusOK, out)
 }
 
@@ -384,7 +375,7 @@ func (s *Server) apiRollback(c echo.Context) error {
 		if e.Result != store.ResultOK {
 			left = e.Before
 		}
-		expect = digest(left)
+		expect = xmlDigest(left)
 	}
 	ctx, cancel := s.ctx(c)
 	p, err := s.planRollback(ctx, e, req.To)
@@ -394,7 +385,7 @@ func (s *Server) apiRollback(c echo.Context) error {
 	}
 	if p.kind == kindNIC && req.ExpectDigest == "" && c.Request().Header.Get("If-Match") == "" &&
 		sameVersion(kindNIC, p.current, e.After) {
-		expect = digest(p.current) // the NIC as the entry left it, bar what libvirt changes itself
+		expect = xmlDigest(p.current) // the NIC as the entry left it, bar what libvirt changes itself
 	}
 	id, err := s.rollback(c, p, expect)
 	if err != nil {
@@ -407,7 +398,7 @@ func (s *Server) apiRollback(c echo.Context) error {
 		return err
 	}
 	return c.JSON(http.StatusOK, map[string]any{"id": id, "target": e.Target, "restored": "entry " + strconv.FormatInt(e.ID, 10) + " " + p.to,
-		"xml": after, "digest": digest(after)})
+		"xml": after, "digest": xmlDigest(after)})
 }
 
 // unifiedText is a diff as diff -u prints its hunks.

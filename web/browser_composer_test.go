@@ -25,6 +25,12 @@ func jsString(s string) string {
 	return "'" + strings.NewReplacer(`\`, `\\`, `'`, `\'`).Replace(s) + "'"
 }
 
+// htmxSettled waits until htmx has processed what it swapped in last: until then the new
+// elements have no listeners, so a change made to them at once would go unnoticed.
+func htmxSettled() chromedp.Action[chromedp.Void] {
+	return chromedp.Poll[chromedp.Void](`!document.querySelector('.htmx-added, .htmx-settling, .htmx-swapping')`)
+}
+
 // waitText waits until the element's text contains want.
 func waitText(sel, want string) chromedp.Action[chromedp.Void] {
 	return chromedp.Poll[chromedp.Void](`(document.querySelector(` + jsString(sel) + `)?.textContent || '').includes(` + jsString(want) + `)`)
@@ -52,8 +58,10 @@ func TestComposerSeedRuleBrowser(t *testing.T) {
 		chromedp.SendKeys(css(`[data-testid="composer-name"]`), filter),
 		chromedp.Click(css(`[data-testid="composer-add-rule"]`)),
 		chromedp.WaitVisible(css(rule+`[data-testid="rule-protocol"]`)),
+		htmxSettled(),
 		pick(rule+`[data-testid="rule-protocol"]`, "tcp"),
 		chromedp.WaitVisible(css(rule+`[data-testid="attr-dstportstart"]`)),
+		htmxSettled(),
 		pick(rule+`[data-testid="rule-action"]`, "drop"),
 		pick(rule+`[data-testid="rule-direction"]`, "out"),
 		chromedp.SendKeys(css(rule+`[data-testid="attr-dstipaddr"]`), "192.168.122.1"),

@@ -7,7 +7,7 @@ import (
 	"context"
 	"os"
 	"os/exec"
-	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -93,9 +93,13 @@ func browserFailed(t *testing.T, ctx context.Context, what string, err error) {
 	shotCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
 	defer cancel()
 	path := ""
-	if png, serr := chromedp.Run(shotCtx, chromedp.FullScreenshot(80)); serr == nil {
-		path = filepath.Join(t.TempDir(), "failure.png")
-		_ = os.WriteFile(path, png, 0o644)
+	if png, serr := chromedp.Run(shotCtx, chromedp.FullScreenshot(100)); serr == nil {
+		// Outside t.TempDir, which is removed when the test ends: the screenshot is for after.
+		if f, err := os.CreateTemp("", "nwfilter-web-"+strings.ReplaceAll(t.Name(), "/", "_")+"-*.png"); err == nil {
+			_, _ = f.Write(png)
+			f.Close()
+			path = f.Name()
+		}
 	}
 	html, _ := chromedp.Run(shotCtx, chromedp.OuterHTML(css("main")))
 	t.Fatalf("%s: %v (screenshot %s)\n%s", what, err, path, html)

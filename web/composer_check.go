@@ -7,24 +7,20 @@ import (
 )
 
 // checkComposer answers the composer as the user types: every field's message, the XML and
-// the predicted chains, swapped in out of band, so the field being typed in keeps its focus.
+// what libvirt would say of it, swapped in out of band, so the field being typed in keeps its
+// focus. The preview panel asks for its chains itself (previewComposer).
 func (s *Server) checkComposer(c echo.Context) error {
-	form, err := c.FormParams()
-	if err != nil {
-		return badField("form", "reading the form: %v", err)
-	}
-	st, err := parseComposerForm(form)
+	st, _, err := composerForm(c)
 	if err != nil {
 		return err
 	}
-	p := s.composerPage(c, st, false)
 	if st.reshaped {
 		// A rule's protocol changed: its fields are another protocol's, so the whole
 		// composer is shown again instead of the messages.
 		h := c.Response().Header()
 		h.Set("HX-Retarget", "#composer")
 		h.Set("HX-Reswap", "outerHTML")
-		return s.render(c, views.ComposerFragment(p))
+		return s.render(c, views.ComposerFragment(s.composerPage(c, st, false)))
 	}
-	return s.render(c, views.ComposerChecked(p))
+	return s.render(c, views.ComposerChecked(composerForms(st)))
 }

@@ -14,11 +14,7 @@ import (
 // Nothing is sent while a field has an error (libvirt would refuse it); a refusal comes back
 // beside the forms, which are kept.
 func (s *Server) defineComposer(c echo.Context) error {
-	form, err := c.FormParams()
-	if err != nil {
-		return badField("form", "reading the form: %v", err)
-	}
-	st, err := parseComposerForm(form)
+	st, _, err := composerForm(c)
 	if err != nil {
 		return err
 	}

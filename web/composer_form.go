@@ -7,6 +7,8 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/labstack/echo/v4"
+
 	"github.com/nwfilter-web/nwfilter-web/nwfilter"
 	"github.com/nwfilter-web/nwfilter-web/views"
 )
@@ -29,7 +31,6 @@ type composerState struct {
 	f      *nwfilter.Filter
 	// text is the XML view's text as typed; textErr why it cannot be read (f is then nil).
 	text, textErr string
-	preview       composerPort
 	// dropped are the attributes a change of protocol left behind, in words.
 	dropped []string
 	// reshaped: a rule's protocol is not the one its form was shown for, so the form must be
@@ -37,13 +38,6 @@ type composerState struct {
 	reshaped bool
 	notice   string
 }
-
-// composerPort is the port the chains are predicted for, as typed.
-type composerPort struct {
-	dev, mac, params string
-}
-
-func defaultComposerPort() composerPort { return composerPort{dev: "vnet0", mac: "52:54:00:00:00:01"} }
 
 // filterKeep is what a filter's forms do not show.
 type filterKeep struct {
@@ -77,13 +71,20 @@ func decodeKeep(s string, v any) error {
 	return nil
 }
 
+// composerForm reads the composer's form from the request: the filter being composed, and the
+// form itself for what else the handler needs of it.
+func composerForm(c echo.Context) (*composerState, url.Values, error) {
+	form, err := c.FormParams()
+	if err != nil {
+		return nil, nil, badField("form", "reading the form: %v", err)
+	}
+	st, err := parseComposerForm(form)
+	return st, form, err
+}
+
 // parseComposerForm reads the composer's form.
 func parseComposerForm(form url.Values) (*composerState, error) {
-	st := &composerState{orig: form.Get("orig"), from: form.Get("from"), mode: form.Get("mode"), digest: form.Get("digest"),
-		preview: composerPort{dev: form.Get("pv.dev"), mac: form.Get("pv.mac"), params: form.Get("pv.params")}}
-	if _, ok := form["pv.dev"]; !ok {
-		st.preview = defaultComposerPort()
-	}
+	st := &composerState{orig: form.Get("orig"), from: form.Get("from"), mode: form.Get("mode"), digest: form.Get("digest")}
 	if st.mode == "xml" {
 		st.text = form.Get("xml")
 		f, err := nwfilter.ParseFilter(st.text)

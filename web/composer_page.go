@@ -15,14 +15,13 @@ import (
 	"github.com/nwfilter-web/nwfilter-web/views"
 )
 
-// composerPage builds the composer's view of the state: the forms with every field's message,
-// the XML, and the chains predicted for the preview port. withMeta adds the page's frame (not
-// needed for fragments).
+// composerPage is the whole composer for the state: the forms, the filters a reference may
+// name, and the preview panel for the port the request's form gives (the default one at first).
+// withMeta adds the page's frame (not needed for fragments).
 func (s *Server) composerPage(c echo.Context, st *composerState, withMeta bool) views.ComposerPage {
 	ctx, cancel := s.ctx(c)
 	defer cancel()
-	p := views.ComposerPage{Orig: st.orig, From: st.from, Mode: st.mode, Notice: st.notice, Digest: st.digest,
-		Chains: []string{"root", "mac", "vlan", "stp", "arp", "rarp", "ipv4", "ipv6"}}
+	p := composerForms(st)
 	if withMeta {
 		title := "New filter (composer)"
 		if st.orig != "" {
@@ -30,20 +29,27 @@ func (s *Server) composerPage(c echo.Context, st *composerState, withMeta bool) 
 		}
 		p.Meta = s.meta(c, title, "filters")
 	}
+	p.Filters = s.filterNames(ctx)
+	p.Preview = s.formPreviewPanel(c, composedXML(st), "Predicted chains", "")
+	p.Preview.Endpoint = composerPreviewEndpoint
+	return p
+}
+
+// composerForms is the composer's view of the state that needs no libvirt: the forms with every
+// field's message, the XML, and what libvirt would say of it. A check as the user types
+// answers only this.
+func composerForms(st *composerState) views.ComposerPage {
+	p := views.ComposerPage{Orig: st.orig, From: st.from, Mode: st.mode, Notice: st.notice, Digest: st.digest,
+		Chains: []string{"root", "mac", "vlan", "stp", "arp", "rarp", "ipv4", "ipv6"}}
 	for _, pr := range nwfilter.Protocols() {
 		p.Protocols = append(p.Protocols, views.ProtocolChoice{Name: pr.Name, Layer: pr.Layer, Help: pr.Help})
 	}
-	res, names, resNotice := s.filterResolver(ctx, st.orig)
-	p.Filters = names
-
 	if len(st.dropped) > 0 {
 		p.Notice = strings.TrimSpace(p.Notice + " Dropped with the change of protocol: " + strings.Join(st.dropped, "; ") + ".")
 	}
 	if st.f == nil {
 		// The XML view's text is not a filter the composer can read: keep it as typed.
 		p.XML, p.XMLError = st.text, st.textErr
-		p.Preview = views.ComposerPreview{Dev: st.preview.dev, MAC: st.preview.mac, Params: st.preview.params,
-			Error: "No prediction: " + st.textErr}
 		return p
 	}
 	f := st.f
@@ -71,13 +77,28 @@ func (s *Server) composerPage(c echo.Context, st *composerState, withMeta bool) 
 			p.Errors++
 		}
 	}
-	xml := f.XML()
-	p.XML = xml
+	p.XML = f.XML()
 	if st.mode == "xml" {
 		p.XML = st.text
 	}
-	p.Preview = s.composerPrediction(xml, res, st.preview, resNotice)
 	return p
+}
+
+// composerPreviewEndpoint is where the composer's preview panel posts the composer's form
+// (previewComposer).
+const composerPreviewEndpoint = "/composer/preview"
+
+// composedXML is the XML the preview predicts for the state: the filter as the save path sends
+// it (see nwfilter.KeepState), or the XML view's text while the composer cannot read it.
+func composedXML(st *composerState) string {
+	if st.f == nil {
+		return st.text
+	}
+	xml := st.f.XML()
+	if sent, _, err := nwfilter.KeepState(xml, ""); err == nil {
+		xml = sent
+	}
+	return xml
 }
 
 func priorityHint(chain string) string {
@@ -87,75 +108,18 @@ func priorityHint(chain string) string {
 	return "default " + strconv.Itoa(nwfilter.ChainDefaultPriority(chain))
 }
 
-// filterResolver resolves references through the filters libvirt has (except the one being
-// composed, which the composer replaces), then the filters libvirt ships. It returns the names
-// a reference may name, and a notice when libvirt's filters cannot be read.
-func (s *Server) filterResolver(ctx context.Context, self string) (nwfilter.Resolver, []string, string) {
+// filterNames are the filters a reference may name: libvirt's, or the ones it ships when
+// libvirt's cannot be read.
+func (s *Server) filterNames(ctx context.Context) []string {
 	fs, err := s.lv.Filters(ctx)
-	byName := map[string]string{}
-	var names []string
+	if err != nil {
+		return nwfilter.ShippedNames()
+	}
+	names := make([]string, 0, len(fs))
 	for _, f := range fs {
-		if f.Name != self {
-			byName[f.Name] = f.XML
-		}
 		names = append(names, f.Name)
 	}
-	notice := ""
-	if err != nil {
-		notice = "libvirt's filters cannot be read (" + err.Error() + "): references are resolved against the filters libvirt ships."
-		names = nwfilter.ShippedNames()
-	}
-	own := nwfilter.ResolverFunc(func(name string) (string, error) {
-		if x, ok := byName[name]; ok {
-			return x, nil
-		}
-		return "", fmt.Errorf("%w: %s", nwfilter.ErrFilterNotFound, name)
-	})
-	return nwfilter.Chain(own, nwfilter.Shipped), names, notice
-}
-
-// composerPrediction predicts the chains libvirt 9.0 would make of the filter on the preview port.
-func (s *Server) composerPrediction(xml string, res nwfilter.Resolver, pp composerPort, notice string) views.ComposerPreview {
-	v := views.ComposerPreview{Dev: pp.dev, MAC: pp.mac, Params: pp.params, Notice: notice}
-	params, perr := parseParams(pp.params)
-	given := map[string]bool{}
-	var port []nwfilter.Param
-	for _, p := range params {
-		given[p.Name] = true
-		port = append(port, nwfilter.Param{Name: p.Name, Value: p.Value})
-	}
-	if vars, err := nwfilter.TreeVariables(xml, res); err == nil {
-		for _, tv := range vars {
-			v.Vars = append(v.Vars, views.ComposerVar{Name: tv.Name, Explain: tv.Explain(), Given: given[tv.Name]})
-		}
-	}
-	if perr != nil {
-		v.Error = "Parameters: " + perr.Error()
-		return v
-	}
-	if err := validPortDev(pp.dev); err != nil {
-		v.Error = "Port device: " + err.Error()
-		return v
-	}
-	// Predicted from what the save path sends (see nwfilter.KeepState).
-	if sent, _, err := nwfilter.KeepState(xml, ""); err == nil {
-		xml = sent
-	}
-	t, err := nwfilter.Predict(xml, res, nwfilter.Port{Dev: pp.dev, MAC: pp.mac, Params: port})
-	if err != nil {
-		var re *nwfilter.RefusalError
-		if errors.As(err, &re) && re.Op == "instantiate" {
-			v.Error = "libvirt would refuse to instantiate it on this port: " + re.Msg
-		} else {
-			v.Error = err.Error()
-		}
-		return v
-	}
-	if t.Learning {
-		v.Notice = strings.TrimSpace(v.Notice + " No IP is given: libvirt makes none of the port's chains until it has learnt the VM's address (give IP=... above to see them).")
-	}
-	v.IPTables, v.IP6, v.EB = t.IPTables, t.IP6Tables, t.EBTables
-	return v
+	return names
 }
 
 // loadComposed reads an existing filter for the composer: libvirt's, else a shipped one; with

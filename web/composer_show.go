@@ -9,7 +9,7 @@ import (
 
 // newComposer is the composer for a new filter.
 func (s *Server) newComposer(c echo.Context) error {
-	st := &composerState{mode: "form", preview: defaultComposerPort(), f: &nwfilter.Filter{Chain: "root"}}
+	st := &composerState{mode: "form", f: &nwfilter.Filter{Chain: "root"}}
 	return s.render(c, views.ComposerView(s.composerPage(c, st, true)))
 }
 
@@ -22,7 +22,7 @@ func (s *Server) cloneComposer(c echo.Context) error {
 		return err
 	}
 	f.Name, f.UUID = from+"-copy", ""
-	st := &composerState{mode: "form", preview: defaultComposerPort(), f: f, from: from}
+	st := &composerState{mode: "form", f: f, from: from}
 	return s.render(c, views.ComposerView(s.composerPage(c, st, true)))
 }
 
@@ -33,6 +33,6 @@ func (s *Server) editComposer(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	st := &composerState{orig: name, mode: "form", preview: defaultComposerPort(), f: f, digest: xmlDigest(x)}
+	st := &composerState{orig: name, mode: "form", f: f, digest: xmlDigest(x)}
 	return s.render(c, views.ComposerView(s.composerPage(c, st, true)))
 }

@@ -159,11 +159,27 @@ func TestComposerSeedRule(t *testing.T) {
 	if got := d.Find("#composer-xml").Text(); got != wantXML {
 		t.Errorf("XML:\n%s\nwant:\n%s", got, wantXML)
 	}
+	if d.Find(`[data-testid="preview"]`).Length() != 0 {
+		t.Error("the check predicts: the preview panel asks for that itself")
+	}
+	// The preview panel posts the composer's form to its own endpoint.
+	d = composerPost(t, s, "/composer/update", v, "", http.StatusOK)
+	if got := d.Find(`[data-testid="preview-panel"] #preview-result`).AttrOr("hx-post", ""); got != composerPreviewEndpoint {
+		t.Errorf("the composer's preview panel posts to %q", got)
+	}
+	v = formValues(t, d, "#composer-form")
+	v.Set("dev", "vnet7")
+	d = composerPost(t, s, composerPreviewEndpoint, v, "", http.StatusOK)
 	ipt := d.Find(`[data-testid="preview-iptables"]`).Text()
-	for _, line := range seedRules("vnet0") {
+	for _, line := range seedRules("vnet7") {
 		if !strings.Contains(ipt, line) {
 			t.Errorf("predicted iptables lacks %q:\n%s", line, ipt)
 		}
+	}
+	// A change to the forms keeps the port the panel had.
+	d = composerPost(t, s, "/composer/update", v, "", http.StatusOK)
+	if got := d.Find(`[data-testid="preview-dev"]`).AttrOr("value", ""); got != "vnet7" {
+		t.Errorf("the preview's device after an update: %q", got)
 	}
 	rec = do(t, s, "POST", "/composer/define", v.Encode())
 	if rec.Code != http.StatusSeeOther || rec.Header().Get("Location") != "/filters/seed?done=Filter+seed+defined." {

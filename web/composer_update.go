@@ -14,11 +14,7 @@ import (
 // composer again: add, duplicate, move or delete an entry, add or remove a reference's
 // parameter, change a rule's protocol, or switch between the forms and the XML.
 func (s *Server) updateComposer(c echo.Context) error {
-	form, err := c.FormParams()
-	if err != nil {
-		return badField("form", "reading the form: %v", err)
-	}
-	st, err := parseComposerForm(form)
+	st, form, err := composerForm(c)
 	if err != nil {
 		return err
 	}

@@ -21,10 +21,12 @@ import (
 // (the form field, or If-Match) is refused when the filter has changed since, with what
 // changed meanwhile, so that no one saves over someone else's change without seeing it.
 
-// xmlDigest is the version of a filter: the SHA-256 of its XML as libvirt returns it.
+// xmlDigest is the version of a filter, a NIC or a binding: "sha256:" and the hex SHA-256 of
+// its XML as libvirt returns it ("" hashes too: the target does not exist). The editors' hidden
+// field, the API's ETag and the rollback's expect_digest all carry it.
 func xmlDigest(xml string) string {
-	h := sha256.Sum256([]byte(xml))
-	return hex.EncodeToString(h[:16])
+	sum := sha256.Sum256([]byte(xml))
+	return "sha256:" + hex.EncodeToString(sum[:])
 }
 
 // etag is the digest as an HTTP entity tag.

@@ -70,13 +70,9 @@ func (s *Server) saveFilterForm(c echo.Context, name string) error {
 			title = "Edit " + name
 		}
 		// The preview comes back as it was, with the port the user had chosen.
-		port, typed, _ := previewFormInput(c)
-		ctx, cancel := s.ctx(c)
-		defer cancel()
-		v, f, _ := s.predictPreview(ctx, xml, port, typed)
 		p := views.FilterEdit{Meta: s.meta(c, title, "filters"), Name: name, XML: xml, Error: msg, ErrorTitle: refusalHeading(err),
 			Base: c.FormValue("base"), Digest: c.FormValue("digest"),
-			Preview: views.PreviewPanel{Form: f, Result: v, Title: editorPreviewTitle, Intro: editorPreviewIntro}}
+			Preview: s.formPreviewPanel(c, xml, editorPreviewTitle, editorPreviewIntro)}
 		var ce *errEditConflict
 		if errors.As(err, &ce) && !ce.gone {
 			// Show what changed meanwhile; saving again now replaces the current version.

@@ -51,7 +51,7 @@ func TestHostileInput(t *testing.T) {
 	deep := "<filter name='" + filter + "'>" + strings.Repeat("<a>", 100) + strings.Repeat("</a>", 100) + "</filter>"
 	big := fx(strings.Repeat("<!-- padding padding padding padding -->", 8000))
 	huge := strings.Repeat("x", 3<<20)
-	stale := `"0123456789abcdef0123456789abcdef"`
+	stale := `"sha256:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"`
 	jsonRef := func(ref string) string { return `{"filter":"` + filter + `"` + ref + `}` }
 	binding := func(dev, m, f, params string) string {
 		return `{"portdev":"` + dev + `","mac":"` + m + `","filter":"` + f + `","parameters":[` + params + `]}`

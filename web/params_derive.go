@@ -35,7 +35,7 @@ func (inv *inventory) treeResolver() nwfilter.Resolver {
 
 // treeVars returns the variables of filter's tree; none when the filter is unknown or broken
 // (libvirt then says why on attach).
-func treeVars(res nwfilter.Resolver, filter string) []nwfilter.TreeVar {
+func treeVars(res nwfilter.Resolver, filter string) []nwfilter.Variable {
 	if filter == "" {
 		return nil
 	}
@@ -43,23 +43,23 @@ func treeVars(res nwfilter.Resolver, filter string) []nwfilter.TreeVar {
 	if err != nil {
 		return nil
 	}
-	vs, err := nwfilter.TreeVariables(x, res)
+	vs, err := nwfilter.Variables(x, res)
 	if err != nil {
 		return nil
 	}
-	return vs
+	return nwfilter.WithLearning(vs)
 }
 
 // paramsBlock lays out the parameters set for filter as fields for its tree's variables, and
 // lines for the rest.
-func paramsBlock(id, testid, filter string, vars []nwfilter.TreeVar, set []libvirtx.Param) views.ParamsBlock {
+func paramsBlock(id, testid, filter string, vars []nwfilter.Variable, set []libvirtx.Param) views.ParamsBlock {
 	b := views.ParamsBlock{ID: id, Filter: filter, Testid: testid}
 	derived := map[string]bool{}
 	for _, v := range vars {
 		derived[v.Name] = true
 		f := views.ParamField{Name: v.Name, Explain: v.Explain(), Optional: v.Optional(),
 			List:     v.List || v.Name == "IP" || v.Name == "IPV6" || v.Name == "DHCPSERVER",
-			Defaults: strings.Join(v.Defaults, ", ")}
+			Defaults: strings.Join(v.Given, ", ")}
 		var uses, formats []string
 		for _, u := range v.Uses {
 			where := fmt.Sprintf("%s of %s", u.Attr, u.Filter)
@@ -117,8 +117,8 @@ func paramsFromForm(form url.Values) ([]libvirtx.Param, error) {
 // checkTreeParams checks the parameters against the filter tree's use of them: what the values
 // must look like where they are used, CTRL_IP_LEARNING's values (once), and the variables the
 // port must give.
-func checkTreeParams(vars []nwfilter.TreeVar, ps []libvirtx.Param) error {
-	byName := map[string]nwfilter.TreeVar{}
+func checkTreeParams(vars []nwfilter.Variable, ps []libvirtx.Param) error {
+	byName := map[string]nwfilter.Variable{}
 	for _, v := range vars {
 		byName[v.Name] = v
 	}
@@ -136,7 +136,11 @@ func checkTreeParams(vars []nwfilter.TreeVar, ps []libvirtx.Param) error {
 	}
 	for _, v := range vars {
 		if !v.Optional() && count[v.Name] == 0 {
-			return badField("var."+v.Name, "the filter uses $%s (in %s of %s): give it a value, or libvirt cannot instantiate the filter", v.Name, v.Uses[0].Attr, v.Uses[0].Filter)
+			where := ""
+			if len(v.Uses) > 0 { // none when a later protocol element of the rule replaced the attribute
+				where = fmt.Sprintf(" (in %s of %s)", v.Uses[0].Attr, v.Uses[0].Filter)
+			}
+			return badField("var."+v.Name, "the filter uses $%s%s: give it a value, or libvirt cannot instantiate the filter", v.Name, where)
 		}
 	}
 	return nil

@@ -6,6 +6,8 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/labstack/echo/v4"
+
 	"github.com/nwfilter-web/nwfilter-web/libvirtx"
 	"github.com/nwfilter-web/nwfilter-web/nwfilter"
 	"github.com/nwfilter-web/nwfilter-web/views"
@@ -30,10 +32,9 @@ type prediction struct {
 	Tables nwfilter.Tables
 	// Err is libvirt's refusal (*nwfilter.RefusalError) or why nothing could be predicted.
 	Err error
-	// Vars are the variables the filter tree uses; Missing the filterrefs libvirt does not know.
-	// VarsKnown is false when the XML cannot be read, so neither can its variables.
+	// Vars are the variables the filter tree uses. VarsKnown is false when the XML cannot be
+	// read, so neither can its variables.
 	Vars      []nwfilter.Variable
-	Missing   []string
 	VarsKnown bool
 	// Notice says what the prediction could not take into account.
 	Notice string
@@ -65,12 +66,13 @@ func (s *Server) predict(ctx context.Context, xml string, port previewPort) pred
 		}
 		return nwfilter.Shipped.Filter(name)
 	}))
-	vars, missing, err := nwfilter.Variables(xml, res)
-	if err != nil {
+	// A filterref that cannot be read leaves its variables out; Predict says why.
+	vars, err := nwfilter.Variables(xml, res)
+	if err != nil && !errors.Is(err, nwfilter.ErrTreeIncomplete) {
 		pr.Err = err
 		return pr
 	}
-	pr.Vars, pr.Missing, pr.VarsKnown = vars, missing, true
+	pr.Vars, pr.VarsKnown = vars, true
 	pr.Tables, pr.Err = nwfilter.Predict(xml, res, nwfilter.Port{Dev: port.Dev, MAC: port.MAC, Params: port.Params})
 	if unreachable {
 		pr.Notice = "libvirt is unreachable, so the filters this one references were taken from the ones libvirt ships; filters of your own among them are missing."
@@ -240,5 +242,15 @@ func sortedKeys(m map[string]string) []string {
 // without ports first show it.
 func (s *Server) previewPanel(ctx context.Context, xml, title, intro string) views.PreviewPanel {
 	v, f, _ := s.predictPreview(ctx, xml, previewPort{}, nil)
+	return views.PreviewPanel{Form: f, Result: v, Title: title, Intro: intro}
+}
+
+// formPreviewPanel is the panel for xml on the port, and with the variables' values, that the
+// request's form gives (views.PreviewPanelView's fields), for a page shown again after a post.
+func (s *Server) formPreviewPanel(c echo.Context, xml, title, intro string) views.PreviewPanel {
+	port, typed, _ := previewFormInput(c)
+	ctx, cancel := s.ctx(c)
+	defer cancel()
+	v, f, _ := s.predictPreview(ctx, xml, port, typed)
 	return views.PreviewPanel{Form: f, Result: v, Title: title, Intro: intro}
 }

@@ -52,7 +52,8 @@ func (s *Server) routes(e *echo.Echo) {
 	e.POST("/filters/:name/delete", s.deleteFilter)
 
 	// Rule composer: a new, cloned or existing filter as forms, checked as the
-	// user types, defined through the same audited path as the XML editor.
+	// user types, its chains in the preview panel, defined through the same audited path as
+	// the XML editor.
 	// Checking and reshaping the forms change nothing: viewers may compose; defining is an
 	// admin's, like the editor's.
 	e.GET("/composer", s.newComposer)
@@ -61,6 +62,7 @@ func (s *Server) routes(e *echo.Echo) {
 	s.allow(store.RoleViewer,
 		e.POST("/composer/check", s.checkComposer),
 		e.POST("/composer/update", s.updateComposer),
+		e.POST("/composer/preview", s.previewComposer), // composerPreviewEndpoint
 	)
 	e.POST("/composer/define", s.defineComposer)
 
