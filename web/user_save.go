@@ -24,15 +24,8 @@ func (s *Server) createUser(c echo.Context) error {
 		_, err = s.accounts.CreateUser(c.Request().Context(), form.Name, form.Role, pw)
 	}
 	if err != nil {
-		if form.Field, form.Error = accountRefusal(err); form.Error == "" {
-			return err
-		}
-		p, perr := s.usersPage(c)
-		if perr != nil {
-			return err
-		}
-		p.UserForm = form
-		return s.renderStatus(c, statusOf(err), views.UsersView(p))
+		form.Field, form.Error = accountRefusal(err)
+		return s.usersRefused(c, err, func(p *views.Users) { p.UserForm = form })
 	}
 	s.log.Info("user created", "user", form.Name, "role", form.Role, "by", actor(c))
 	return c.Redirect(http.StatusSeeOther, "/users?done="+url.QueryEscape("User "+form.Name+" created with role "+form.Role+"."))
@@ -62,8 +55,8 @@ func (s *Server) deleteUser(c echo.Context) error {
 	return c.Redirect(http.StatusSeeOther, "/users?done="+url.QueryEscape("User "+name+" deleted with their sessions and API tokens."))
 }
 
-// usersRefused shows the Users page with the refusal on top.
-func (s *Server) usersRefused(c echo.Context, err error) error {
+// usersRefused shows the Users page with the refusal: on top, or where show puts it.
+func (s *Server) usersRefused(c echo.Context, err error, show ...func(*views.Users)) error {
 	_, msg := accountRefusal(err)
 	if msg == "" {
 		return err
@@ -73,6 +66,10 @@ func (s *Server) usersRefused(c echo.Context, err error) error {
 		return err
 	}
 	p.Error = msg
+	for _, f := range show {
+		p.Error = ""
+		f(&p)
+	}
 	return s.renderStatus(c, statusOf(err), views.UsersView(p))
 }
 
