@@ -25,6 +25,7 @@ Manage the accounts that may log in to the web GUI.
 Commands:
   add NAME --role ROLE [--password-stdin]   create an account (asks for the password on a terminal)
   list                                      list accounts
+  role NAME ROLE                            change an account's role (applies at its next request)
   del NAME                                  delete an account with its sessions and API tokens
 
 Roles: viewer (read only), operator (also attach/detach filters on NICs, bindings, start/stop
@@ -101,6 +102,18 @@ func runUser(ctx context.Context, args []string, stdin io.Reader, stdout, stderr
 				fmt.Fprintf(w, "%s\t%s\t%s\n", u.Name, u.Role, u.Created.Format("2006-01-02 15:04"))
 			}
 			return w.Flush()
+		})
+	case "role":
+		pos, err := parseWithArgs(fs, args, 2, stdout)
+		if err != nil {
+			return err
+		}
+		return withStore(ctx, *db, func(st *store.Store) error {
+			if err := st.SetRole(ctx, pos[0], pos[1]); err != nil {
+				return err
+			}
+			fmt.Fprintf(stdout, "user %s now has role %s\n", pos[0], pos[1])
+			return nil
 		})
 	case "del":
 		pos, err := parseWithArgs(fs, args, 1, stdout)

@@ -50,6 +50,18 @@ func TestUserAndTokenCommands(t *testing.T) {
 	if _, _, err := runCmd("", "token", "revoke", "x"); err == nil || exitCode(err) != 2 {
 		t.Errorf("token revoke x: %v", err)
 	}
+	if _, _, err := runCmd("", "user", "del", "alice"); err == nil || !strings.Contains(err.Error(), "last admin") {
+		t.Errorf("deleting the last admin: %v", err)
+	}
+	if _, _, err := runCmd("another password\n", "user", "add", "bob", "--role", "viewer", "--password-stdin"); err != nil {
+		t.Fatal(err)
+	}
+	if out, _, err := runCmd("", "user", "role", "bob", "admin"); err != nil || !strings.Contains(out, "bob now has role admin") {
+		t.Errorf("user role: %q %v", out, err)
+	}
+	if _, _, err := runCmd("", "user", "role", "bob"); exitCode(err) != 2 {
+		t.Errorf("user role without a role: %v", err)
+	}
 	if out, _, err := runCmd("", "user", "del", "alice"); err != nil || !strings.Contains(out, "deleted") {
 		t.Errorf("user del: %q %v", out, err)
 	}

@@ -50,7 +50,7 @@ Commands:
   preview    print the firewall chains libvirt 9.0 would make of a filter XML file:
              preview FILE.xml [--filters DIR | --connect URI] [--dev vnet0] [--mac MAC]
                               [--param NAME=VALUE ...] [--table iptables|ip6tables|ebtables]
-  user       add, list and delete accounts (user add NAME --role admin|operator|viewer)
+  user       add, list, change and delete accounts (user add NAME --role admin|operator|viewer)
   token      create, list and revoke API tokens (token create --user NAME)
   audit      verify the audit history's hash chain, or archive its old entries
 

@@ -86,7 +86,7 @@ func TestFirstAdminOnlyOnce(t *testing.T) {
 func TestSessionsAndTokens(t *testing.T) {
 	ctx := context.Background()
 	s := openTest(t)
-	u, err := s.CreateUser(ctx, "alice", RoleAdmin, "correct horse")
+	u, err := s.CreateUser(ctx, "alice", RoleOperator, "correct horse")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -158,5 +158,43 @@ func TestSessionsAndTokens(t *testing.T) {
 	}
 	if err := s.DeleteUser(ctx, "alice"); !errors.Is(err, ErrNotFound) {
 		t.Errorf("delete unknown: %v", err)
+	}
+}
+
+// The last admin can neither be deleted nor demoted: nobody could manage accounts in the GUI.
+func TestLastAdminStays(t *testing.T) {
+	ctx := context.Background()
+	s := openTest(t)
+	for _, u := range []struct{ name, role string }{{"root", RoleAdmin}, {"ops", RoleOperator}} {
+		if _, err := s.CreateUser(ctx, u.name, u.role, "long enough pw"); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := s.DeleteUser(ctx, "root"); !errors.Is(err, ErrLastAdmin) {
+		t.Errorf("deleting the last admin: %v", err)
+	}
+	if err := s.SetRole(ctx, "root", RoleViewer); !errors.Is(err, ErrLastAdmin) {
+		t.Errorf("demoting the last admin: %v", err)
+	}
+	if err := s.SetRole(ctx, "ops", "root"); !errors.Is(err, ErrInvalidRole) {
+		t.Errorf("an unknown role: %v", err)
+	}
+	if err := s.SetRole(ctx, "nobody", RoleAdmin); !errors.Is(err, ErrNotFound) {
+		t.Errorf("an unknown user: %v", err)
+	}
+	if err := s.SetRole(ctx, "ops", RoleAdmin); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.SetRole(ctx, "root", RoleViewer); err != nil {
+		t.Errorf("demoting one of two admins: %v", err)
+	}
+	if u, err := s.UserByName(ctx, "root"); err != nil || u.Role != RoleViewer {
+		t.Errorf("root after the change: %+v %v", u, err)
+	}
+	if err := s.DeleteUser(ctx, "root"); err != nil {
+		t.Errorf("deleting a viewer: %v", err)
+	}
+	if err := s.DeleteUser(ctx, "ops"); !errors.Is(err, ErrLastAdmin) {
+		t.Errorf("deleting the admin left: %v", err)
 	}
 }

@@ -23,8 +23,11 @@ type Token struct {
 	Revoked  time.Time // zero while valid
 }
 
-// ErrTokenRevoked is returned for a token that was revoked.
-var ErrTokenRevoked = errors.New("store: the API token was revoked")
+// Errors of the token methods.
+var (
+	ErrTokenRevoked   = errors.New("store: the API token was revoked")
+	ErrTokenLabelLong = errors.New("store: a token's label is at most 100 characters")
+)
 
 // CreateToken makes an API token for user, named name (a label for `token list`), and returns
 // the token itself: it is stored only as its SHA-256 and cannot be shown again.
@@ -35,7 +38,7 @@ func (s *Store) CreateToken(ctx context.Context, user, name string) (Token, stri
 	}
 	name = strings.TrimSpace(name)
 	if len(name) > 100 {
-		return Token{}, "", errors.New("store: a token name is at most 100 characters")
+		return Token{}, "", ErrTokenLabelLong
 	}
 	secret, err := randomToken()
 	if err != nil {

@@ -39,6 +39,7 @@ var (
 	ErrNotFirstUser    = errors.New("store: users exist already")
 	ErrInvalidUserName = errors.New("store: a user name is 1 to 64 letters, digits and . _ @ - (starting with a letter or digit)")
 	ErrInvalidRole     = errors.New("store: the role must be viewer, operator or admin")
+	ErrLastAdmin       = errors.New("store: the last admin cannot be deleted or lose the admin role: make another admin first")
 )
 
 // User is an account.
@@ -187,9 +188,13 @@ func (s *Store) Authenticate(ctx context.Context, name, password string) (User, 
 	return u, nil
 }
 
-// DeleteUser removes a user with their sessions and tokens; ErrNotFound when there is none.
+// DeleteUser removes a user with their sessions and tokens; ErrNotFound when there is none,
+// ErrLastAdmin when they are the only admin (nobody could manage accounts from the GUI then).
 func (s *Store) DeleteUser(ctx context.Context, name string) error {
 	return s.write(ctx, "deleting user", func(ctx context.Context, tx sqlTx) error {
+		if err := keepAnAdmin(ctx, tx, name); err != nil {
+			return err
+		}
 		res, err := tx.ExecContext(ctx, `DELETE FROM users WHERE name = ?`, name)
 		if err != nil {
 			return err
@@ -199,6 +204,43 @@ func (s *Store) DeleteUser(ctx context.Context, name string) error {
 		}
 		return nil
 	})
+}
+
+// SetRole changes a user's role, effective on their next request (sessions and tokens read
+// it live); ErrLastAdmin when it would leave no admin.
+func (s *Store) SetRole(ctx context.Context, name, role string) error {
+	if RoleRank(role) == 0 {
+		return ErrInvalidRole
+	}
+	return s.write(ctx, "changing role", func(ctx context.Context, tx sqlTx) error {
+		if role != RoleAdmin {
+			if err := keepAnAdmin(ctx, tx, name); err != nil {
+				return err
+			}
+		}
+		res, err := tx.ExecContext(ctx, `UPDATE users SET role = ? WHERE name = ?`, role, name)
+		if err != nil {
+			return err
+		}
+		if n, _ := res.RowsAffected(); n == 0 {
+			return fmt.Errorf("%w: no user %q", ErrNotFound, name)
+		}
+		return nil
+	})
+}
+
+// keepAnAdmin refuses, in the transaction that would do it, to take away the last admin.
+func keepAnAdmin(ctx context.Context, tx sqlTx, name string) error {
+	var others, self int
+	err := tx.QueryRowContext(ctx, `SELECT count(*) FILTER (WHERE name <> ?), count(*) FILTER (WHERE name = ?)
+		FROM users WHERE role = ?`, name, name, RoleAdmin).Scan(&others, &self)
+	if err != nil {
+		return err
+	}
+	if self > 0 && others == 0 {
+		return ErrLastAdmin
+	}
+	return nil
 }
 
 // RoleNames lists the roles for help texts.

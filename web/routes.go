@@ -37,6 +37,15 @@ func (s *Server) routes(e *echo.Echo) {
 		e.POST("/setup", s.setup),
 	)
 	s.allow(store.RoleViewer, e.POST("/logout", s.logout))
+	// Users and API tokens: admins only, the list too (it names every account).
+	s.allow(store.RoleAdmin,
+		e.GET("/users", s.listUsers),
+		e.POST("/users", s.createUser),
+		e.POST("/users/:user/role", s.setUserRole),
+		e.POST("/users/:user/delete", s.deleteUser),
+		e.POST("/tokens", s.createToken),
+		e.POST("/tokens/:id/revoke", s.revokeToken),
+	)
 
 	e.GET("/", func(c echo.Context) error { return c.Redirect(http.StatusSeeOther, "/filters") })
 

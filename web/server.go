@@ -67,6 +67,15 @@ type Accounts interface {
 	Session(ctx context.Context, id string, idle time.Duration) (store.Session, error)
 	DeleteSession(ctx context.Context, id string) error
 	TokenUser(ctx context.Context, token string) (store.User, error)
+
+	// Managing accounts (the Users page, admins only).
+	Users(ctx context.Context) ([]store.User, error)
+	CreateUser(ctx context.Context, name, role, password string) (store.User, error)
+	SetRole(ctx context.Context, name, role string) error
+	DeleteUser(ctx context.Context, name string) error
+	Tokens(ctx context.Context) ([]store.Token, error)
+	CreateToken(ctx context.Context, user, name string) (store.Token, string, error)
+	RevokeToken(ctx context.Context, id int64) error
 }
 
 // HostTables reads the host's firewall (libvirtx.ReadHostTables in production).
