@@ -15,7 +15,7 @@ func TestFormsShowProgress(t *testing.T) {
 	fake.domains[0].Interfaces[0].FilterRef = &refT{Filter: "test-filter"}
 	fake.bindings["vnet9"] = fakeBinding("vnet9", "allow-dhcp")
 	for _, page := range []string{"/filters/new", "/filters/test-filter/edit", "/filters/allow-dhcp/delete", "/domains",
-		"/domains/kvmdom/stop", "/bindings", "/bindings/vnet9/delete", "/audit"} {
+		"/domains/kvmdom/stop", "/bindings", "/bindings/vnet9/delete", "/audit", "/users"} {
 		t.Run(page, func(t *testing.T) {
 			rec := do(t, s, "GET", page, "")
 			d := doc(t, rec)
