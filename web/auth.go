@@ -176,6 +176,7 @@ func (s *Server) setUser(c echo.Context, u store.User, kind, sessionID, csrf str
 	c.Set(ctxUser, u.Name)
 	c.Set(ctxRole, u.Role)
 	c.Set(ctxAuthKind, kind)
+	c.SetRequest(c.Request().WithContext(views.WithRole(c.Request().Context(), u.Role)))
 	if sessionID != "" {
 		c.Set(ctxSession, sessionID)
 	}

@@ -102,7 +102,7 @@ func (s *Server) routes(e *echo.Echo) {
 	e.GET("/audit", s.listAudit)
 	e.GET("/audit/export", s.exportAudit)
 	e.GET("/audit/chain", s.showChain)
-	e.POST("/audit/verify", s.verifyChain)
+	s.allow(store.RoleViewer, e.POST("/audit/verify", s.verifyChain)) // reads, changes nothing
 	e.GET("/audit/:id", s.showAuditEntry)
 	e.GET("/audit/:id/rollback", s.previewRollback)
 	e.POST("/audit/:id/rollback", s.doRollback)
