@@ -121,7 +121,7 @@ const (
 		(SELECT last_time_ns FROM audit_anchor WHERE id = 1), 0)`
 	sqlFinishAudit = `UPDATE audit SET result = ?, after_xml = ?, error = ?, duration_ns = ?
 		WHERE id = ? AND result = 'pending'`
-	sqlAuditTarget = `SELECT target FROM audit WHERE id = ?`
+	sqlAuditTarget = `SELECT target, action FROM audit WHERE id = ?`
 )
 
 // FinishAudit completes the row after the call: result ok with the XML after, or error with
@@ -153,19 +153,27 @@ func (s *Store) FinishAudit(ctx context.Context, id int64, result, after, errMsg
 			}
 			return fmt.Errorf("%w: %d is %s", ErrAuditFinished, id, r)
 		}
-		var target string
-		if err := tx.QueryRowContext(ctx, sqlAuditTarget, id).Scan(&target); err != nil {
+		var target, action string
+		if err := tx.QueryRowContext(ctx, sqlAuditTarget, id).Scan(&target, &action); err != nil {
 			return err
 		}
 		e := AuditEntry{ID: id, Result: result, After: after, Error: errMsg, Duration: d}
 		if err := appendEvent(ctx, tx, eventFinish, &e); err != nil {
 			return err
 		}
-		if result == ResultOK {
+		if result == ResultOK && hasLastKnown(action) {
 			return setLastKnown(ctx, tx, target, after, id)
 		}
 		return nil
 	})
+}
+
+// hasLastKnown reports whether an action's target has a last known version: filters (named
+// by their name) and NICs ("domain/MAC"), the two kinds compared for changes made outside.
+// A VM's start and stop (named by the domain) and bindings (by the port device) have none:
+// their names may equal a filter's, whose last known version they would overwrite.
+func hasLastKnown(action string) bool {
+	return strings.HasPrefix(action, "filter.") || strings.HasPrefix(action, "nic.")
 }
 
 // auditColumns is the column list scanAudit expects.

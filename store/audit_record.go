@@ -134,7 +134,7 @@ func insertFinished(ctx context.Context, tx sqlTx, es []AuditEntry) ([]int64, er
 			}
 			prev = h
 		}
-		if e.Result == ResultOK {
+		if e.Result == ResultOK && hasLastKnown(e.Action) {
 			if err := setLastKnown(ctx, tx, e.Target, e.After, e.ID); err != nil {
 				return nil, err
 			}

@@ -8,8 +8,8 @@ import (
 	"time"
 )
 
-// LastKnown returns the XML target had after the last change the store knows of: a filter name,
-// "domain/MAC" or a binding's port device, as in AuditEntry.Target. "" means the target was
+// LastKnown returns the XML target had after the last change the store knows of: a filter name
+// or "domain/MAC", as in AuditEntry.Target (only filter.* and nic.* changes keep one). "" means the target was
 // known not to exist (undefined, detached). ErrNotFound means nothing is known about it yet,
 // which is different: the first sighting is a baseline, not a change made outside.
 //

@@ -47,3 +47,35 @@ func change(ctx context.Context, s *Store, target, result, after string) error {
 	}
 	return s.FinishAudit(ctx, id, result, after, "", time.Millisecond)
 }
+
+// A VM or a binding may share its name with a filter: their changes leave the filter's last
+// known version alone (it once became "state: running", a change made outside next look).
+func TestLastKnownOnlyForFiltersAndNICs(t *testing.T) {
+	ctx := context.Background()
+	s := openTest(t)
+	if err := change(ctx, s, "web", ResultOK, "<filter name='web'/>"); err != nil {
+		t.Fatal(err)
+	}
+	for _, action := range []string{"domain.start", "domain.stop", "binding.create", "binding.delete", "binding.rollback"} {
+		id, err := s.BeginAudit(ctx, AuditEntry{Action: action, Target: "web"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := s.FinishAudit(ctx, id, ResultOK, "state: running", "", time.Millisecond); err != nil {
+			t.Fatal(err)
+		}
+		if got, _ := s.LastKnown(ctx, "web"); got != "<filter name='web'/>" {
+			t.Errorf("after %s: the filter's last known XML is %q", action, got)
+		}
+	}
+	id, err := s.BeginAudit(ctx, AuditEntry{Action: "nic.filterref.set", Target: "vm/52:54:00:00:00:01"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := s.FinishAudit(ctx, id, ResultOK, "<interface/>", "", time.Millisecond); err != nil {
+		t.Fatal(err)
+	}
+	if got, err := s.LastKnown(ctx, "vm/52:54:00:00:00:01"); err != nil || got != "<interface/>" {
+		t.Errorf("a NIC's last known XML: %q %v", got, err)
+	}
+}
