@@ -194,7 +194,7 @@ func TestLibvirtdKilledAndRestarted(t *testing.T) {
 	}
 	rows := auditRows(t, st)
 	if len(rows) != 1 || rows[0].Action != actFilterDefine || rows[0].Result != store.ResultError ||
-		!strings.Contains(rows[0].Error, "unreachable") || rows[0].Actor != store.RoleAdmin {
+		!strings.Contains(rows[0].Error, "cannot connect to the libvirt daemon") || rows[0].Actor != store.RoleAdmin {
 		t.Errorf("the failed mutation's record: %+v", rows)
 	}
 
