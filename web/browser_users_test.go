@@ -40,6 +40,12 @@ func TestUsersBrowser(t *testing.T) {
 	if u, err := st.UserByName(context.Background(), "dora"); err != nil || u.Role != store.RoleOperator {
 		t.Fatalf("dora: %+v %v", u, err)
 	}
+	browse(t, ctx, "create a token for dora: shown once, the address bar stays on /users",
+		chromedp.Click(css(`[data-testid="token-create"]`)),
+		chromedp.WaitVisible(css(`[data-testid="new-token-value"]`)),
+		htmxSettled(),
+		chromedp.Poll[chromedp.Void](`location.pathname === '/users'`),
+	)
 	var asked bool
 	browse(t, ctx, "delete dora, confirming",
 		chromedp.Evaluate[chromedp.Void](`window.confirmed = ''; window.confirm = (m) => { window.confirmed = m; return true; }`),

@@ -82,3 +82,22 @@ func truncateUTF8(s string, n int) string {
 	}
 	return s[:n] + "…"
 }
+
+// keepURL stops htmx from pushing the URL a boosted form was posted to when the answer is a
+// page rather than a redirect (a refusal beside what was typed, a token shown once): the
+// address bar keeps the page the form is on, so a reload shows that page again instead of
+// a GET of a POST-only path ("Method Not Allowed") or another page than the one on screen.
+func keepURL(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		r := c.Request()
+		if r.Method == http.MethodPost && r.Header.Get("HX-Boosted") == "true" {
+			res := c.Response()
+			res.Before(func() {
+				if res.Status < 300 || res.Status >= 400 {
+					res.Header().Set("HX-Push-Url", "false")
+				}
+			})
+		}
+		return next(c)
+	}
+}

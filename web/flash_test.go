@@ -66,3 +66,22 @@ func TestFlashLeavesNoDoneInURL(t *testing.T) {
 		t.Errorf("API: %d", rec.Code)
 	}
 }
+
+// A boosted form answered with a page (a refusal, a token shown once) keeps the address bar
+// where it was; answered with a redirect, htmx follows it and shows the new URL.
+func TestBoostedAnswerKeepsURL(t *testing.T) {
+	s, _, _ := newTestServer(t)
+	sess := login(t, s, "admin")
+	rec := sess.do(t, s, "POST", "/filters", form("xml", "<filter"), "HX-Request", "true", "HX-Boosted", "true")
+	if rec.Code != http.StatusBadRequest || rec.Header().Get("HX-Push-Url") != "false" {
+		t.Errorf("a refused define: %d, HX-Push-Url %q", rec.Code, rec.Header().Get("HX-Push-Url"))
+	}
+	rec = sess.do(t, s, "POST", "/tokens", form("user", "admin", "name", "x"), "HX-Request", "true", "HX-Boosted", "true")
+	if rec.Code != http.StatusOK || rec.Header().Get("HX-Push-Url") != "false" {
+		t.Errorf("a token shown once: %d, HX-Push-Url %q", rec.Code, rec.Header().Get("HX-Push-Url"))
+	}
+	rec = sess.do(t, s, "POST", "/users", form("user", "zed", "role", "viewer", "password", "long enough", "password2", "long enough"), "HX-Request", "true", "HX-Boosted", "true")
+	if rec.Code != http.StatusSeeOther || rec.Header().Get("HX-Push-Url") != "" {
+		t.Errorf("a redirect: %d, HX-Push-Url %q", rec.Code, rec.Header().Get("HX-Push-Url"))
+	}
+}

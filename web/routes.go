@@ -23,7 +23,7 @@ func (s *Server) routes(e *echo.Echo) {
 	// Names in the URL are checked as libvirt would before any handler runs (validate.go).
 	e.Use(checkRouteParams)
 	// What a redirect after a change says (?done=, ?warn=) is shown once, not kept in the URL.
-	e.Use(s.moveFlash)
+	e.Use(s.moveFlash, keepURL)
 
 	// Static files, content-hashed and cached for long.
 	s.publicRoutes(e.GET("/static/:file", s.serveStatic))
