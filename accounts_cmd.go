@@ -79,7 +79,7 @@ func runUser(ctx context.Context, args []string, stdin io.Reader, stdout, stderr
 		if err != nil {
 			return err
 		}
-		return withStore(ctx, *db, func(st *store.Store) error {
+		return openStore(ctx, *db, true, func(st *store.Store) error {
 			u, err := st.CreateUser(ctx, pos[0], *role, pw)
 			if err != nil {
 				return err
@@ -261,10 +261,26 @@ func readPassword(stdin io.Reader, stderr io.Writer, fromStdin bool) (string, er
 }
 
 func withStore(ctx context.Context, path string, fn func(*store.Store) error) error {
-	st, err := store.Open(ctx, path)
+	return openStore(ctx, path, false, fn)
+}
+
+// openStore runs fn on the database at path. Only `user add` may create it (the first admin
+// can be made before the first serve); the other commands say where they looked, so that a
+// forgotten --db does not quietly make an empty database somewhere else.
+func openStore(ctx context.Context, path string, create bool, fn func(*store.Store) error) error {
+	var st *store.Store
+	var err error
+	if create {
+		st, err = store.Open(ctx, path)
+	} else {
+		st, err = openExisting(ctx, path)
+	}
 	if err != nil {
 		return err
 	}
 	defer st.Close()
-	return fn(st)
+	if err := fn(st); err != nil {
+		return fmt.Errorf("%w (in %s)", err, path)
+	}
+	return nil
 }

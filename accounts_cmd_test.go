@@ -3,9 +3,12 @@ package main
 import (
 	"bytes"
 	"context"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/nwfilter-web/nwfilter-web/store"
 )
 
 func TestUserAndTokenCommands(t *testing.T) {
@@ -67,5 +70,28 @@ func TestUserAndTokenCommands(t *testing.T) {
 	}
 	if _, _, err := runCmd("", "user", "del", "alice"); err == nil {
 		t.Error("deleting an unknown user succeeded")
+	}
+}
+
+// Only user add creates the database: the other commands name the one they did not find.
+func TestAccountCommandsNeedTheDatabase(t *testing.T) {
+	db := filepath.Join(t.TempDir(), "none.db")
+	for _, args := range [][]string{{"user", "list"}, {"user", "del", "x"}, {"user", "role", "x", "admin"},
+		{"token", "list"}, {"token", "create", "--user", "x"}, {"token", "revoke", "1"}} {
+		_, _, err := runCmd(append(args, "--db", db)...)
+		if err == nil || !strings.Contains(err.Error(), "no database at "+db) {
+			t.Errorf("%v: %v", args, err)
+		}
+		if _, serr := os.Stat(db); serr == nil {
+			t.Fatalf("%v created %s", args, db)
+		}
+	}
+	st, err := store.Open(context.Background(), db)
+	if err != nil {
+		t.Fatal(err)
+	}
+	st.Close()
+	if _, _, err := runCmd("token", "create", "--user", "ghost", "--db", db); err == nil || !strings.Contains(err.Error(), "(in "+db+")") {
+		t.Errorf("an unknown user does not name the database: %v", err)
 	}
 }

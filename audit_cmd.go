@@ -55,7 +55,7 @@ func runAudit(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 // openExisting opens a database that must exist already (Open would create it).
 func openExisting(ctx context.Context, path string) (*store.Store, error) {
 	if _, err := os.Stat(path); err != nil {
-		return nil, fmt.Errorf("no audit database at %s: %w", path, err)
+		return nil, fmt.Errorf("no database at %s (serve creates it, or user add; give another with --db): %w", path, errors.Unwrap(err))
 	}
 	return store.Open(ctx, path)
 }
