@@ -1,6 +1,7 @@
 package nwfilter
 
 import (
+	"errors"
 	"fmt"
 	"strconv"
 	"strings"
@@ -446,4 +447,15 @@ func (r *xmlReader) skipDoctype() error {
 		}
 	}
 	return r.fail(start, "DOCTYPE not terminated")
+}
+
+// WellFormed reports whether s is well-formed XML, as the preview reads it: nil, or the first
+// syntax error with its line ("line 4: opening and ending tag mismatch: tcp and rule").
+func WellFormed(s string) error {
+	_, err := parseXMLTree(s)
+	var se *xmlSyntaxError
+	if errors.As(err, &se) {
+		return se
+	}
+	return nil
 }

@@ -319,3 +319,14 @@ func TestStaticAssets(t *testing.T) {
 		t.Errorf("unknown asset: %d", rec.Code)
 	}
 }
+
+// The editor's refusal of malformed XML says what the preview beside it says, with the line.
+func TestMalformedXMLOneVerdict(t *testing.T) {
+	s, _, _ := newTestServer(t)
+	xml := "<filter name='x' chain='root'>\n  <rule action='drop' direction='out'>\n    <tcp dstportstart='22'>\n  </rule>\n</filter>"
+	rec := do(t, s, "PUT", "/api/v1/filters/x", xml)
+	want := "the filter XML is not well-formed: line 4: opening and ending tag mismatch: tcp and rule"
+	if rec.Code != http.StatusBadRequest || !strings.Contains(rec.Body.String(), want) {
+		t.Errorf("%d %s, want %q", rec.Code, rec.Body, want)
+	}
+}

@@ -12,6 +12,8 @@ import (
 	"unicode/utf8"
 
 	"github.com/labstack/echo/v4"
+
+	"github.com/nwfilter-web/nwfilter-web/nwfilter"
 )
 
 // Names are checked as libvirt 9.0 checks them, before anything is sent to it, and a little
@@ -144,7 +146,7 @@ func checkFilterXML(s string) error {
 			break
 		}
 		if err != nil {
-			return badField("xml", "the filter XML is not well-formed: %v", err)
+			return notWellFormed(s, err)
 		}
 		switch t := tok.(type) {
 		case xml.StartElement:
@@ -176,9 +178,18 @@ func checkFilterXML(s string) error {
 		}
 	}
 	if depth != 0 {
-		return badField("xml", "the filter XML is not well-formed: unclosed elements")
+		return notWellFormed(s, errors.New("unclosed elements"))
 	}
 	return nil
+}
+
+// notWellFormed words a syntax error as the editor's preview does, with its line, so that the
+// page does not give two verdicts on one text; err is encoding/xml's, used when ours has none.
+func notWellFormed(s string, err error) error {
+	if werr := nwfilter.WellFormed(s); werr != nil {
+		err = werr
+	}
+	return badField("xml", "the filter XML is not well-formed: %v", err)
 }
 
 func firstWord(b []byte) string {
