@@ -107,7 +107,7 @@ func (s *Server) handleError(err error, c echo.Context) {
 	var werr error
 	switch {
 	case isAPI(c):
-		werr = c.JSON(status, apiError{Error: msg, Field: field})
+		werr = c.JSON(status, apiError{Error: msg, Field: apiField(field)})
 	case isFragment(c):
 		werr = s.renderStatus(c, status, views.ErrorFragment(msg))
 	default:
@@ -124,6 +124,14 @@ func (s *Server) handleError(err error, c echo.Context) {
 // request's context): not a failure to log as one.
 func clientGone(ctx context.Context, err error) bool {
 	return errors.Is(err, context.Canceled) && ctx.Err() != nil
+}
+
+// apiField names a field as the API's JSON does where the forms name it otherwise.
+func apiField(field string) string {
+	if field == "params" {
+		return "parameters"
+	}
+	return field
 }
 
 func isAPI(c echo.Context) bool {

@@ -191,7 +191,7 @@ func TestAPI(t *testing.T) {
 		{"attach unknown nic", "PUT", "/api/v1/domains/kvmdom/interfaces/52:54:00:00:00:99/filterref", `{"filter":"test-filter"}`, 404, `"field":"mac"`},
 		{"attach bad mac", "PUT", "/api/v1/domains/kvmdom/interfaces/zz/filterref", `{"filter":"test-filter"}`, 400, `"field":"mac"`},
 		{"attach wrong type", "PUT", "/api/v1/domains/kvmdom/interfaces/52:54:00:00:00:01/filterref", `{"filter":7}`, 400, `"field":"filter"`},
-		{"attach bad param", "PUT", "/api/v1/domains/kvmdom/interfaces/52:54:00:00:00:01/filterref", `{"filter":"test-filter","parameters":[{"name":"a b","value":"1"}]}`, 400, `"field":"params"`},
+		{"attach bad param", "PUT", "/api/v1/domains/kvmdom/interfaces/52:54:00:00:00:01/filterref", `{"filter":"test-filter","parameters":[{"name":"a b","value":"1"}]}`, 400, `"field":"parameters"`},
 		{"domains", "GET", "/api/v1/domains", "", 200, `"value":"10.0.0.2"`},
 		{"delete in use", "DELETE", "/api/v1/filters/test-filter", "", 409, "in use"},
 		{"detach", "DELETE", "/api/v1/domains/kvmdom/interfaces/52:54:00:00:00:01/filterref", "", 204, ""},

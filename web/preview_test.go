@@ -140,7 +140,7 @@ func TestAPIPreview(t *testing.T) {
 		{"bad MAC", "/api/v1/preview?mac=zz", seedXML, 400, `"field":"mac"`},
 		{"bad dev", "/api/v1/preview?dev=a/b", seedXML, 400, `"field":"dev"`},
 		{"bad param", "/api/v1/preview?param=IP", seedXML, 400, `"field":"param"`},
-		{"bad param value", "/api/v1/preview?param=IP=1%262", seedXML, 400, `"field":"params"`},
+		{"bad param value", "/api/v1/preview?param=IP=1%262", seedXML, 400, `"field":"parameters"`},
 		{"unknown JSON field", "/api/v1/preview", `{"xml":"x","port":1}`, 400, `"error":`},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
