@@ -817,7 +817,7 @@ func ChainStatusView(c ChainStatus) templ.Component {
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
-			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 75, ". <span class=\"muted small\">Head <code data-testid=\"chain-head\">")
+			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 75, "; entries since then are checked by the next verification (Verify now). <span class=\"muted small\">Head <code data-testid=\"chain-head\">")
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
