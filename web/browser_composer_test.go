@@ -47,15 +47,29 @@ func TestComposerSeedRuleBrowser(t *testing.T) {
 	srv := httptest.NewServer(s)
 	defer srv.Close()
 	loginBrowser(t, ctx, srv.URL, s)
+	// Every rule edit swaps messages in out of band: a slot missing from the page, like any
+	// other error, shows in the console.
+	defer failOnConsoleErrors(t, ctx)()
 	filter := libvirtxtest.UniqueName("nwc-seed")
 	cleanupFilter(t, conn, filter)
 
 	rule := `[data-testid="entry-0"] `
-	browse(t, ctx, "open the composer from the filter list and add a tcp rule",
+	browse(t, ctx, "open the composer from the filter list",
 		chromedp.Navigate(srv.URL+"/filters"),
 		chromedp.Click(css(`[data-testid="new-filter-composer"]`)),
 		chromedp.WaitVisible(css(`[data-testid="composer-name"]`)),
+	)
+	// Before anything is typed the missing name is the next step, not an error.
+	browse(t, ctx, "see the name hint", waitText(`#m-f-name`, "Name the filter: "))
+	if cls := read(t, ctx, "read the name's message", chromedp.Evaluate[string](`document.querySelector('#m-f-name').className`)); cls != "fieldmsg hint" {
+		t.Errorf("the empty composer's name message is %q, want a hint", cls)
+	}
+	if txt := read(t, ctx, "read the composer", chromedp.Text(css(`#composer`))); strings.Contains(txt, "internal error") || strings.Contains(txt, "would refuse") {
+		t.Errorf("the empty composer says something is wrong:\n%s", txt)
+	}
+	browse(t, ctx, "name it and add a tcp rule",
 		chromedp.SendKeys(css(`[data-testid="composer-name"]`), filter),
+		chromedp.Poll[chromedp.Void](`document.querySelector('#m-f-name').textContent === ''`),
 		chromedp.Click(css(`[data-testid="composer-add-rule"]`)),
 		chromedp.WaitVisible(css(rule+`[data-testid="rule-protocol"]`)),
 		htmxSettled(),
