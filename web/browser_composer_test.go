@@ -76,6 +76,29 @@ func TestComposerSeedRuleBrowser(t *testing.T) {
 		pick(rule+`[data-testid="rule-protocol"]`, "tcp"),
 		chromedp.WaitVisible(css(rule+`[data-testid="attr-dstportstart"]`)),
 		htmxSettled(),
+	)
+	// Every option of the rule's selects fits: a select alone with that option, as wide as it
+	// wants, is no wider than the composer's.
+	cut := read(t, ctx, "measure the selects", chromedp.Evaluate[[]string](`(() => {
+		const cut = [];
+		for (const s of document.querySelectorAll('#composer .rule-head select')) {
+			const has = s.getBoundingClientRect().width;
+			for (const o of s.options) {
+				const probe = document.createElement('select');
+				probe.appendChild(new Option(o.text));
+				probe.style.position = 'absolute'; probe.style.width = 'auto'; probe.style.minWidth = '0';
+				s.after(probe);
+				const need = probe.getBoundingClientRect().width;
+				probe.remove();
+				if (has + 0.5 < need) cut.push(s.name + ': "' + o.text + '" needs ' + need + 'px, has ' + has + 'px');
+			}
+		}
+		return cut;
+	})()`))
+	for _, c := range cut {
+		t.Errorf("select too narrow: %s", c)
+	}
+	browse(t, ctx, "make it a drop of outgoing traffic",
 		pick(rule+`[data-testid="rule-action"]`, "drop"),
 		pick(rule+`[data-testid="rule-direction"]`, "out"),
 		chromedp.SendKeys(css(rule+`[data-testid="attr-dstipaddr"]`), "192.168.122.1"),
