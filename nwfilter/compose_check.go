@@ -18,7 +18,8 @@ type Problem struct {
 	// fields.
 	Entry int
 	// Field names the field: name, chain, priority, uuid for the filter; action, direction,
-	// priority, statematch, protocol, attr.NAME (an attribute of the protocol element) for a
+	// priority, statematch, protocol, attr.NAME (an attribute of the protocol element) and
+	// element (the protocol element as a whole: attributes that do not go together) for a
 	// rule; filter, param.N (the Nth parameter) for a filterref; extra for what libvirt ignores.
 	Field string
 	Msg   string
@@ -200,7 +201,7 @@ func (r *Rule) check(i int) Problems {
 		}
 	}
 	if err := validateRule(full); err != nil {
-		add("attr.protocol", false, "%s", err.Error())
+		add("element", false, "%s", err.Error())
 	}
 	return ps
 }

@@ -28,6 +28,12 @@ type ComposerPage struct {
 	// Error is why nothing was defined: the composer's checks, or libvirt's refusal.
 	Error  string
 	Notice string
+	// Tried: the user has tried to define the filter, so a missing name is a refusal, no
+	// longer a hint.
+	Tried bool
+	// Unnamed: the filter has no name yet (and Tried is false): libvirt would refuse it, but
+	// that is the user's next step, not an error.
+	Unnamed bool
 
 	// Preview is the chains libvirt would make of the filter on a port (its Endpoint reads the
 	// composer's form).
@@ -93,12 +99,14 @@ type ComposerAttr struct {
 }
 
 // FieldMsg is what the composer says of one field: an error (libvirt refuses it), a warning
-// (libvirt takes it but not as written), or nothing. ID is the element it is shown in.
+// (libvirt takes it but not as written), a hint (what to do next), or nothing. ID is the
+// element it is shown in.
 type FieldMsg struct {
 	ID      string
 	Label   string // the field, in words (for the list of all problems)
 	Text    string
 	Warning bool
+	Hint    bool
 }
 
 // Class is the CSS class of the message.
@@ -106,6 +114,8 @@ func (m FieldMsg) Class() string {
 	switch {
 	case m.Text == "":
 		return "fieldmsg"
+	case m.Hint:
+		return "fieldmsg hint"
 	case m.Warning:
 		return "fieldmsg warn"
 	}
@@ -119,11 +129,16 @@ type ProtocolChoice struct {
 	Help  string
 }
 
-// AllMsgs lists every message slot of the page, so that a check can refresh each one.
+// AllMsgs lists every message slot the page shows, so that a check can refresh each one: a
+// slot the page does not show must not be listed (htmx logs an out-of-band swap without a
+// target as an error). The XML view shows the filter's fields but not the entries' forms.
 func (p ComposerPage) AllMsgs() []FieldMsg {
 	var out []FieldMsg
 	for _, m := range p.Filter.Msgs {
 		out = append(out, m)
+	}
+	if p.Mode == "xml" {
+		return out
 	}
 	for _, e := range p.Filter.Entries {
 		for _, m := range e.Msgs {

@@ -128,7 +128,7 @@ func PreviewPanelView(p PreviewPanel) templ.Component {
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}
-		templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 10, "\" hx-trigger=\"input delay:300ms from:closest form, change from:closest form\" hx-include=\"closest form\" hx-sync=\"this:replace\" hx-swap=\"innerHTML\">")
+		templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 10, "\" hx-trigger=\"input delay:300ms from:closest form, change from:closest form\" hx-include=\"closest form\" hx-sync=\"this:queue last\" hx-swap=\"innerHTML\">")
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}

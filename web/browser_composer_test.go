@@ -47,21 +47,58 @@ func TestComposerSeedRuleBrowser(t *testing.T) {
 	srv := httptest.NewServer(s)
 	defer srv.Close()
 	loginBrowser(t, ctx, srv.URL, s)
+	// Every rule edit swaps messages in out of band: a slot missing from the page, like any
+	// other error, shows in the console.
+	defer failOnConsoleErrors(t, ctx)()
 	filter := libvirtxtest.UniqueName("nwc-seed")
 	cleanupFilter(t, conn, filter)
 
 	rule := `[data-testid="entry-0"] `
-	browse(t, ctx, "open the composer from the filter list and add a tcp rule",
+	browse(t, ctx, "open the composer from the filter list",
 		chromedp.Navigate(srv.URL+"/filters"),
 		chromedp.Click(css(`[data-testid="new-filter-composer"]`)),
 		chromedp.WaitVisible(css(`[data-testid="composer-name"]`)),
+	)
+	// Before anything is typed the missing name is the next step, not an error.
+	browse(t, ctx, "see the name hint", waitText(`#m-f-name`, "Name the filter: "))
+	if cls := read(t, ctx, "read the name's message", chromedp.Evaluate[string](`document.querySelector('#m-f-name').className`)); cls != "fieldmsg hint" {
+		t.Errorf("the empty composer's name message is %q, want a hint", cls)
+	}
+	if txt := read(t, ctx, "read the composer", chromedp.Text(css(`#composer`))); strings.Contains(txt, "internal error") || strings.Contains(txt, "would refuse") {
+		t.Errorf("the empty composer says something is wrong:\n%s", txt)
+	}
+	browse(t, ctx, "name it and add a tcp rule",
 		chromedp.SendKeys(css(`[data-testid="composer-name"]`), filter),
+		chromedp.Poll[chromedp.Void](`document.querySelector('#m-f-name').textContent === ''`),
 		chromedp.Click(css(`[data-testid="composer-add-rule"]`)),
 		chromedp.WaitVisible(css(rule+`[data-testid="rule-protocol"]`)),
 		htmxSettled(),
 		pick(rule+`[data-testid="rule-protocol"]`, "tcp"),
 		chromedp.WaitVisible(css(rule+`[data-testid="attr-dstportstart"]`)),
 		htmxSettled(),
+	)
+	// Every option of the rule's selects fits: a select alone with that option, as wide as it
+	// wants, is no wider than the composer's.
+	cut := read(t, ctx, "measure the selects", chromedp.Evaluate[[]string](`(() => {
+		const cut = [];
+		for (const s of document.querySelectorAll('#composer .rule-head select')) {
+			const has = s.getBoundingClientRect().width;
+			for (const o of s.options) {
+				const probe = document.createElement('select');
+				probe.appendChild(new Option(o.text));
+				probe.style.position = 'absolute'; probe.style.width = 'auto'; probe.style.minWidth = '0';
+				s.after(probe);
+				const need = probe.getBoundingClientRect().width;
+				probe.remove();
+				if (has + 0.5 < need) cut.push(s.name + ': "' + o.text + '" needs ' + need + 'px, has ' + has + 'px');
+			}
+		}
+		return cut;
+	})()`))
+	for _, c := range cut {
+		t.Errorf("select too narrow: %s", c)
+	}
+	browse(t, ctx, "make it a drop of outgoing traffic",
 		pick(rule+`[data-testid="rule-action"]`, "drop"),
 		pick(rule+`[data-testid="rule-direction"]`, "out"),
 		chromedp.SendKeys(css(rule+`[data-testid="attr-dstipaddr"]`), "192.168.122.1"),

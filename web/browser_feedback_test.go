@@ -3,7 +3,6 @@ package web
 import (
 	"net/http/httptest"
 	"strings"
-	"sync"
 	"testing"
 
 	"github.com/chromedp/chromedp"
@@ -18,30 +17,7 @@ func TestFeedbackBrowser(t *testing.T) {
 	srv := httptest.NewServer(s)
 	defer srv.Close()
 	loginBrowser(t, ctx, srv.URL, s)
-	// What the pages write to the console: htmx's errors (a selector that finds nothing) and
-	// the browser's refusals of what the CSP forbids would show there.
-	var mu sync.Mutex
-	var consoleErrors []string
-	messages := chromedp.Console(ctx)
-	go func() {
-		for m, err := range messages {
-			if err != nil {
-				return
-			}
-			if m.Type == chromedp.ConsoleError || m.IsException() {
-				mu.Lock()
-				consoleErrors = append(consoleErrors, m.String()+" ("+m.URL+")")
-				mu.Unlock()
-			}
-		}
-	}()
-	defer func() {
-		mu.Lock()
-		defer mu.Unlock()
-		for _, e := range consoleErrors {
-			t.Errorf("console: %s", e)
-		}
-	}()
+	defer failOnConsoleErrors(t, ctx)()
 
 	hold := make(chan struct{})
 	fake.hold = hold

@@ -8,6 +8,7 @@ import (
 	"os"
 	"os/exec"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -68,6 +69,39 @@ func newBrowser(t *testing.T) context.Context {
 
 // css selects by CSS selector.
 func css(sel string) chromedp.CSS { return chromedp.CSS(sel) }
+
+// failOnConsoleErrors watches the tab's console and returns the check to defer: it fails the
+// test for every error or exception the pages wrote there meanwhile. htmx's errors (a selector
+// or an out-of-band target that finds nothing) and the browser's refusals of what the CSP
+// forbids show there. Deferred, the check runs before the test's server is closed, whose
+// refused requests would be errors too.
+func failOnConsoleErrors(t *testing.T, ctx context.Context) func() {
+	t.Helper()
+	var mu sync.Mutex
+	var errs []string
+	messages := chromedp.Console(ctx)
+	go func() {
+		for m, err := range messages {
+			if err != nil {
+				return
+			}
+			if m.Type == chromedp.ConsoleError || m.IsException() {
+				mu.Lock()
+				errs = append(errs, m.String()+" ("+m.URL+")")
+				mu.Unlock()
+			}
+		}
+	}()
+	return func() {
+		t.Helper()
+		mu.Lock()
+		defer mu.Unlock()
+		for _, e := range errs {
+			t.Errorf("console: %s", e)
+		}
+		errs = nil
+	}
+}
 
 // browse runs browser steps and fails the test, with a screenshot and the page's main, when
 // one fails.

@@ -18,6 +18,8 @@ func (s *Server) defineComposer(c echo.Context) error {
 	if err != nil {
 		return err
 	}
+	// From now on a missing name is libvirt's refusal, no longer a hint.
+	st.tried = true
 	var name string
 	switch {
 	case st.f == nil:

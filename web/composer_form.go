@@ -27,8 +27,10 @@ type composerState struct {
 	// digest is the version of the existing filter the composing started from: a filter
 	// changed since is not saved over (see edit_conflict.go).
 	digest string
-	mode   string // "form" or "xml"
-	f      *nwfilter.Filter
+	// tried: the user has tried to define it, so a missing name is refused, not hinted at.
+	tried bool
+	mode  string // "form" or "xml"
+	f     *nwfilter.Filter
 	// text is the XML view's text as typed; textErr why it cannot be read (f is then nil).
 	text, textErr string
 	// dropped are the attributes a change of protocol left behind, in words.
@@ -84,7 +86,8 @@ func composerForm(c echo.Context) (*composerState, url.Values, error) {
 
 // parseComposerForm reads the composer's form.
 func parseComposerForm(form url.Values) (*composerState, error) {
-	st := &composerState{orig: form.Get("orig"), from: form.Get("from"), mode: form.Get("mode"), digest: form.Get("digest")}
+	st := &composerState{orig: form.Get("orig"), from: form.Get("from"), mode: form.Get("mode"), digest: form.Get("digest"),
+		tried: form.Get("tried") != ""}
 	if st.mode == "xml" {
 		st.text = form.Get("xml")
 		f, err := nwfilter.ParseFilter(st.text)
@@ -181,13 +184,16 @@ func composerEntries(f *nwfilter.Filter, ps nwfilter.Problems) []views.ComposerE
 	for i, e := range f.Entries {
 		ve := views.ComposerEntry{Index: i, Msgs: map[string]views.FieldMsg{}}
 		slot := func(field string) { ve.Msgs[field] = fieldMsg(ps, i, field, entryLabel(e, i)) }
+		// extra is said beside what the forms keep: what libvirt ignores, and the attributes
+		// the protocol does not have (kept in the same list, they have no field of their own).
+		extra := []string{"extra"}
 		var k entryKeep
 		switch {
 		case e.Rule != nil:
 			r := e.Rule
 			ve.Rule = true
 			ve.Action, ve.Direction, ve.Priority, ve.StateMatch, ve.Protocol = r.Action, r.Direction, r.Priority, r.StateMatch, r.Protocol
-			for _, f := range []string{"action", "direction", "priority", "statematch", "protocol", "attr.protocol", "extra"} {
+			for _, f := range []string{"action", "direction", "priority", "statematch", "protocol", "element"} {
 				slot(f)
 			}
 			info, _ := nwfilter.ProtocolByName(r.Protocol)
@@ -217,7 +223,7 @@ func composerEntries(f *nwfilter.Filter, ps nwfilter.Problems) []views.ComposerE
 						neg = " (match='no')"
 					}
 					ve.Kept = append(ve.Kept, fmt.Sprintf("%s='%s'%s", a.Name, a.Value, neg))
-					slot("attr." + a.Name)
+					extra = append(extra, "attr."+a.Name)
 				}
 			}
 			k.Other, k.Extra = r.Other, r.Extra
@@ -227,7 +233,6 @@ func composerEntries(f *nwfilter.Filter, ps nwfilter.Problems) []views.ComposerE
 				ve.Params = append(ve.Params, views.Param{Name: p.Name, Value: p.Value})
 			}
 			slot("filter")
-			slot("extra")
 			for j := range e.Ref.Params {
 				slot("param." + strconv.Itoa(j))
 			}
@@ -237,6 +242,7 @@ func composerEntries(f *nwfilter.Filter, ps nwfilter.Problems) []views.ComposerE
 			ve.Kept = append(ve.Kept, fmt.Sprintf("%s='%s'", a.Name, a.Value))
 		}
 		ve.Kept = append(ve.Kept, k.Extra...)
+		ve.Msgs["extra"] = fieldMsg(ps, i, "extra", entryLabel(e, i), extra[1:]...)
 		ve.Keep = encodeKeep(k)
 		out = append(out, ve)
 	}
@@ -250,14 +256,17 @@ func entryLabel(e nwfilter.Entry, i int) string {
 	return fmt.Sprintf("Rule %d", i+1)
 }
 
-// fieldMsg is the message slot of one field: the first error, else the first warning.
-func fieldMsg(ps nwfilter.Problems, entry int, field, label string) views.FieldMsg {
+// fieldMsg is the message slot of one field: its problems (and those of the fields also
+// said in this slot), an error if any of them is one.
+func fieldMsg(ps nwfilter.Problems, entry int, field, label string, also ...string) views.FieldMsg {
 	m := views.FieldMsg{ID: views.MsgID(entry, field), Label: label + " · " + fieldLabel(field)}
 	var texts []string
 	warning := true
-	for _, p := range ps.For(entry, field) {
-		warning = warning && p.Warning
-		texts = append(texts, p.Msg)
+	for _, f := range append([]string{field}, also...) {
+		for _, p := range ps.For(entry, f) {
+			warning = warning && p.Warning
+			texts = append(texts, p.Msg)
+		}
 	}
 	m.Text = strings.Join(texts, "; ")
 	m.Warning = warning && len(texts) > 0
@@ -266,10 +275,10 @@ func fieldMsg(ps nwfilter.Problems, entry int, field, label string) views.FieldM
 
 func fieldLabel(field string) string {
 	if a, ok := strings.CutPrefix(field, "attr."); ok {
-		if a == "protocol" {
-			return "protocol element"
-		}
 		return a
+	}
+	if field == "element" {
+		return "protocol element"
 	}
 	if j, ok := strings.CutPrefix(field, "param."); ok {
 		n, _ := strconv.Atoi(j)

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -54,10 +55,22 @@ func composerForms(st *composerState) views.ComposerPage {
 	}
 	f := st.f
 	ps := f.Check()
+	p.Tried = st.tried
+	if f.Name == "" && !st.tried {
+		// Naming the filter is the next step of a new one, not a mistake: a hint until the
+		// user tries to define it (then it is libvirt's refusal, in libvirt's words).
+		p.Unnamed = true
+		ps = slices.DeleteFunc(ps, func(pr nwfilter.Problem) bool { return pr.Entry < 0 && pr.Field == "name" })
+	}
 	p.Filter = views.ComposerFilter{Name: f.Name, Chain: f.Chain, Priority: f.Priority, UUID: f.UUID,
 		PriorityHint: priorityHint(f.Chain), Msgs: map[string]views.FieldMsg{}}
 	for _, field := range []string{"name", "chain", "priority", "uuid", "extra"} {
 		p.Filter.Msgs[field] = fieldMsg(ps, -1, field, "Filter")
+	}
+	if p.Unnamed {
+		m := p.Filter.Msgs["name"]
+		m.Text, m.Hint = nameHint, true
+		p.Filter.Msgs["name"] = m
 	}
 	p.Filter.Keep = encodeKeep(filterKeep{Other: f.Other, Extra: f.Extra})
 	for _, a := range f.Other {
@@ -84,17 +97,32 @@ func composerForms(st *composerState) views.ComposerPage {
 	return p
 }
 
+// nameHint is said on the name field of a filter not named yet.
+const nameHint = "Name the filter: libvirt defines it under this name (no < > & ' \" or /, at most 200 bytes)."
+
+// unnamedPreview is the name a filter not named yet is predicted under: any name would do, and
+// this one (libvirt takes spaces and brackets) is unlikely to be another filter's.
+const unnamedPreview = "(not named yet)"
+
 // composerPreviewEndpoint is where the composer's preview panel posts the composer's form
 // (previewComposer).
 const composerPreviewEndpoint = "/composer/preview"
 
 // composedXML is the XML the preview predicts for the state: the filter as the save path sends
-// it (see nwfilter.KeepState), or the XML view's text while the composer cannot read it.
+// it (see nwfilter.KeepState), or the XML view's text while the composer cannot read it. A
+// filter not named yet is predicted under unnamedPreview: the name makes no difference to the
+// chains, and the missing name is said on the name field, not as a refusal beside the chains.
 func composedXML(st *composerState) string {
 	if st.f == nil {
 		return st.text
 	}
-	xml := st.f.XML()
+	f := st.f
+	if f.Name == "" {
+		named := *f
+		named.Name = unnamedPreview
+		f = &named
+	}
+	xml := f.XML()
 	if sent, _, err := nwfilter.KeepState(xml, ""); err == nil {
 		xml = sent
 	}

@@ -322,3 +322,95 @@ func TestAPICheckFilter(t *testing.T) {
 		t.Error("the check sent something to libvirt")
 	}
 }
+
+// TestComposerCheckTargets: every slot a check swaps in out of band is on the page the check
+// is made from (htmx logs htmx:oobErrorNoTarget for one that is not), for the forms and for
+// the XML view, with rules of every shape: no protocol, one libvirt does not have, attributes
+// the protocol does not have, a port error that involves the whole element, a reference.
+func TestComposerCheckTargets(t *testing.T) {
+	s, _, _ := newTestServer(t)
+	start := `<filter name='shapes' chain='ipv4-x' odd='1'>
+  <rule action='accept' direction='in' note='n'>
+    <tcp srcipaddr='10.0.0.1' bogus='b'/>
+  </rule>
+  <rule action='drop' direction='out'/>
+  <rule action='drop' direction='out'><frob a='1'/></rule>
+  <rule action='drop' direction='out'><ip dstportstart='22'/></rule>
+  <filterref filter='clean-traffic'><parameter name='IP' value='10.0.0.1'/></filterref>
+  <junk a='1'/>
+</filter>`
+	pages := map[string]*goquery.Document{"new": doc(t, do(t, s, "GET", "/composer", ""))}
+	d := composerPost(t, s, "/composer/update", url.Values{"mode": {"xml"}, "xml": {start}}, "view-form", http.StatusOK)
+	pages["forms"] = d
+	pages["xml"] = composerPost(t, s, "/composer/update", formValues(t, d, "#composer-form"), "view-xml", http.StatusOK)
+	for name, page := range pages {
+		t.Run(name, func(t *testing.T) {
+			check := composerPost(t, s, "/composer/check", formValues(t, page, "#composer-form"), "", http.StatusOK)
+			oob := check.Find("[hx-swap-oob]")
+			if oob.Length() == 0 {
+				t.Fatal("the check swaps nothing in")
+			}
+			oob.Each(func(_ int, el *goquery.Selection) {
+				id := el.AttrOr("id", "")
+				if id == "" || page.Find("#"+id).Length() != 1 {
+					t.Errorf("the check swaps into #%s, which the page has %d times", id, page.Find("#"+id).Length())
+				}
+			})
+		})
+	}
+	// The messages that have no field of their own are still said: beside what is kept.
+	if got := pages["forms"].Find("#m-0-extra").Text(); !strings.Contains(got, "bogus") || !strings.Contains(got, "note") {
+		t.Errorf("rule 1's kept message: %q", got)
+	}
+	if got := pages["forms"].Find("#m-3-element").Text(); !strings.Contains(got, "requires protocol specification") {
+		t.Errorf("rule 4's element message: %q", got)
+	}
+}
+
+// TestComposerNameHint: a new filter's missing name is a hint on the name field until the user
+// tries to define it; then it is libvirt's refusal, and stays one until the filter is named.
+func TestComposerNameHint(t *testing.T) {
+	s, fake, _ := newTestServer(t)
+	d := doc(t, do(t, s, "GET", "/composer", ""))
+	msg := d.Find("#m-f-name")
+	if !strings.HasPrefix(msg.Text(), "Name the filter: ") || !msg.HasClass("hint") || msg.HasClass("bad") {
+		t.Errorf("the empty composer's name message: %q %q", msg.Text(), msg.AttrOr("class", ""))
+	}
+	if body := d.Find("#composer").Text(); strings.Contains(body, "internal error") || strings.Contains(body, "libvirt would refuse") {
+		t.Errorf("the empty composer says it is wrong:\n%s", d.Find("#composer").Text())
+	}
+	if got := d.Find(`[data-testid="composer-summary"]`).Text(); !strings.Contains(got, "name it to define it") || strings.Contains(got, "as written") {
+		t.Errorf("summary %q", got)
+	}
+	if d.Find(`[data-testid="composer-problems"] li`).Length() != 0 {
+		t.Error("the missing name is listed as a problem")
+	}
+	v := formValues(t, d, "#composer-form")
+	d = composerPost(t, s, "/composer/check", v, "", http.StatusOK)
+	if msg := d.Find("#m-f-name"); !msg.HasClass("hint") {
+		t.Errorf("a check's name message: %q %q", msg.Text(), msg.AttrOr("class", ""))
+	}
+
+	// Define: refused, nothing sent, and now in libvirt's words.
+	calls := fake.calls
+	d = composerPost(t, s, "/composer/define", v, "", http.StatusBadRequest)
+	if fake.calls != calls {
+		t.Error("an unnamed filter was sent")
+	}
+	if msg := d.Find("#m-f-name"); msg.Text() != "internal error: filter has no name" || !msg.HasClass("bad") {
+		t.Errorf("after define, the name message: %q %q", msg.Text(), msg.AttrOr("class", ""))
+	}
+	v = formValues(t, d, "#composer-form")
+	d = composerPost(t, s, "/composer/check", v, "", http.StatusOK)
+	if msg := d.Find("#m-f-name"); !msg.HasClass("bad") {
+		t.Errorf("a check after define forgets the refusal: %q %q", msg.Text(), msg.AttrOr("class", ""))
+	}
+	v.Set("name", "named")
+	d = composerPost(t, s, "/composer/check", v, "", http.StatusOK)
+	if msg := d.Find("#m-f-name"); msg.Text() != "" {
+		t.Errorf("named, the name message: %q", msg.Text())
+	}
+	if got := d.Find(`[data-testid="composer-summary"]`).Text(); !strings.Contains(got, "libvirt would take it as written") {
+		t.Errorf("named, summary %q", got)
+	}
+}
