@@ -109,7 +109,7 @@ func layout(m Meta) templ.Component {
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
-			if m.Role == "admin" {
+			if can(ctx, "admin") {
 				templ_7745c5c3_Err = navLink("/users", "Users", m.Nav == "users").Render(ctx, templ_7745c5c3_Buffer)
 				if templ_7745c5c3_Err != nil {
 					return templ_7745c5c3_Err

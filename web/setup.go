@@ -50,14 +50,13 @@ func (s *Server) setup(c echo.Context) error {
 		return refuse("password2", "The two passwords differ.")
 	}
 	u, err := s.accounts.CreateFirstAdmin(c.Request().Context(), name, pw)
-	switch {
-	case errors.Is(err, store.ErrInvalidUserName):
-		return refuse("user", "A user name is 1 to 64 letters, digits and . _ @ - (starting with a letter or digit).")
-	case errors.Is(err, store.ErrWeakPassword):
-		return refuse("password", "The password needs at least 8 characters.")
-	case errors.Is(err, store.ErrNotFirstUser):
+	if errors.Is(err, store.ErrNotFirstUser) {
 		return echo.ErrNotFound
-	case err != nil:
+	}
+	if err != nil {
+		if field, msg := accountRefusal(err); msg != "" {
+			return refuse(field, msg)
+		}
 		return err
 	}
 	s.log.Info("first admin created", "user", u.Name, "client", c.RealIP())
