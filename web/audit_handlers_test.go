@@ -480,3 +480,26 @@ func TestChainStatus(t *testing.T) {
 		t.Errorf("broken chain: %s", d.Find(`[data-testid="chain-status"]`).Text())
 	}
 }
+
+// Restoring "did not exist" for a filter in use is refused in the preview, naming its users:
+// libvirt would refuse the undefine.
+func TestRollbackUndefineInUseRefused(t *testing.T) {
+	s, fake, st := newTestServer(t)
+	if rec := do(t, s, "PUT", "/api/v1/filters/test-filter", filterV(1)); rec.Code != http.StatusCreated {
+		t.Fatalf("define: %d %s", rec.Code, rec.Body)
+	}
+	fake.domains[0].Interfaces[0].FilterRef = &refT{Filter: "test-filter"}
+	create := auditRows(t, st)[0]
+	d := doc(t, do(t, s, "GET", fmt.Sprintf("/audit/%d/rollback?to=before", create.ID), ""))
+	msg := d.Find(`[data-testid="error"]`).Text()
+	if d.Find(`[data-testid="rollback-apply"]`).Length() != 0 || !strings.Contains(msg, "in use now (nic kvmdom") {
+		t.Errorf("the preview of undefining a filter in use: %q", msg)
+	}
+	n := len(auditRows(t, st))
+	if rec := do(t, s, "POST", fmt.Sprintf("/api/v1/audit/%d/rollback", create.ID), `{"to":"before"}`, "Content-Type", "application/json"); rec.Code != http.StatusConflict {
+		t.Errorf("the API's rollback: %d %s", rec.Code, rec.Body)
+	}
+	if fake.filters["test-filter"] == "" || len(auditRows(t, st)) != n {
+		t.Error("the refused rollback changed something")
+	}
+}

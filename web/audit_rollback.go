@@ -85,6 +85,21 @@ func (s *Server) planFilter(ctx context.Context, p *rollbackPlan) error {
 	p.current = cur
 	if p.version == "" {
 		p.notice = "The filter did not exist in this version: restoring it undefines the filter. libvirt refuses that while a VM NIC, a binding or another filter uses it."
+		if cur == "" {
+			return nil
+		}
+		inv, err := s.loadInventory(ctx)
+		if err != nil {
+			return err
+		}
+		if users := s.filterUsers(inv, p.entry.Target); len(users) > 0 {
+			var names []string
+			for _, u := range users {
+				names = append(names, u.Kind+" "+u.Label)
+			}
+			p.refusal = fmt.Sprintf("%s is in use now (%s): detach it first, since libvirt refuses to undefine a filter in use",
+				p.entry.Target, strings.Join(names, ", "))
+		}
 		return nil
 	}
 	sum, err := nwfilter.Summarize(p.version)
