@@ -17,10 +17,7 @@ func (s *Server) confirmDeleteFilter(c echo.Context) error {
 	ctx, cancel := s.ctx(c)
 	defer cancel()
 	name := c.Param("name")
-	if _, err := s.lv.FilterXML(ctx, name); err != nil {
-		return err
-	}
-	inv, err := s.loadInventory(ctx)
+	_, inv, err := s.filterInventory(ctx, name)
 	if err != nil {
 		return err
 	}

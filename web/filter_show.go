@@ -18,11 +18,7 @@ func (s *Server) showFilter(c echo.Context) error {
 	ctx, cancel := s.ctx(c)
 	defer cancel()
 	name := c.Param("name")
-	xml, err := s.lv.FilterXML(ctx, name)
-	if err != nil {
-		return err
-	}
-	inv, err := s.loadInventory(ctx)
+	xml, inv, err := s.filterInventory(ctx, name)
 	if err != nil {
 		return err
 	}
@@ -40,10 +36,7 @@ func (s *Server) showChains(c echo.Context) error {
 	ctx, cancel := s.ctx(c)
 	defer cancel()
 	name := c.Param("name")
-	if _, err := s.lv.FilterXML(ctx, name); err != nil {
-		return err
-	}
-	inv, err := s.loadInventory(ctx)
+	_, inv, err := s.filterInventory(ctx, name)
 	if err != nil {
 		return err
 	}

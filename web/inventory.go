@@ -19,6 +19,17 @@ type inventory struct {
 	bindings []libvirtx.Binding
 }
 
+// filterInventory reads one filter's XML (ErrNoFilter when libvirt has none) and the
+// inventory around it: what every page about a single filter starts from.
+func (s *Server) filterInventory(ctx context.Context, name string) (string, *inventory, error) {
+	xml, err := s.lv.FilterXML(ctx, name)
+	if err != nil {
+		return "", nil, err
+	}
+	inv, err := s.loadInventory(ctx)
+	return xml, inv, err
+}
+
 func (s *Server) loadInventory(ctx context.Context) (*inventory, error) {
 	fs, err := s.lv.Filters(ctx)
 	if err != nil {
