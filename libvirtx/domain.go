@@ -377,22 +377,16 @@ func (c *Conn) InterfaceXML(ctx context.Context, domain, mac string) (string, er
 
 // StartDomain starts a defined domain (virsh start): its NICs' filters are instantiated.
 func (c *Conn) StartDomain(ctx context.Context, name string) error {
-	unlock, err := c.lockMutations(ctx)
-	if err != nil {
-		return err
-	}
-	defer unlock()
-	return c.Call(ctx, func(l *libvirt.Libvirt) error {
-		d, err := l.DomainLookupByName(name)
-		if err != nil {
-			return err
-		}
-		return l.DomainCreate(d)
-	})
+	return c.powerDomain(ctx, name, (*libvirt.Libvirt).DomainCreate)
 }
 
 // StopDomain powers a domain off at once (virsh destroy): its ports and their chains go.
 func (c *Conn) StopDomain(ctx context.Context, name string) error {
+	return c.powerDomain(ctx, name, (*libvirt.Libvirt).DomainDestroy)
+}
+
+// powerDomain looks the domain up and starts or destroys it, as one serialised mutation.
+func (c *Conn) powerDomain(ctx context.Context, name string, op func(*libvirt.Libvirt, libvirt.Domain) error) error {
 	unlock, err := c.lockMutations(ctx)
 	if err != nil {
 		return err
@@ -403,6 +397,6 @@ func (c *Conn) StopDomain(ctx context.Context, name string) error {
 		if err != nil {
 			return err
 		}
-		return l.DomainDestroy(d)
+		return op(l, d)
 	})
 }
